@@ -8,7 +8,8 @@
  * and every memory-ordering pairing.
  *
  * Process/thread safety: a `struct rp_store` handle belongs to one thread at a time (it carries
- * that thread's reader slot).  Any number of processes, each with its own handle, may call every
+ * that thread's reader slot and its cached view of the pinned generation); it does not survive
+ * fork() (a child opens its own).  Any number of processes, each with its own handle, may call every
  * function concurrently; rp_store_apply() calls are serialised by the store's writer word
  * (a second concurrent apply waits, then fails with -EBUSY after its timeout).
  *
@@ -43,7 +44,9 @@ extern "C" {
 enum rp_family {
 	RP_FAM_V4 = 4,
 	RP_FAM_V6 = 6,
-	RP_FAM_SLOT = 1, /* device slots (VFs, shared-RDMA users): "addresses" are indices 0..n-1 */
+	RP_FAM_SLOT = 1, /* device slots (VFs, shared-RDMA users): "addresses" are indices 0..n-1;
+			    all slot pools share one index space, so give each resource its own
+			    range (e.g. resource r: r * 65536 + i) */
 };
 
 /* An address as the store sees it: 16 bytes, network order.  IPv4 uses b[0..3], rest zero.
@@ -55,7 +58,7 @@ struct rp_ip {
 
 struct rp_store_params {
 	uint32_t max_leases;  /* lease records over all extents (default 1 << 24) */
-	uint32_t max_owners;  /* owner records (default 1 << 16) */
+	uint32_t max_owners;  /* attachments (default 1 << 16); the table has 2x slots */
 	uint32_t config_bytes; /* size of each of the two config areas (default 8 MiB) */
 	uint32_t max_readers; /* cross-process reader epoch slots (default 1024) */
 };
@@ -270,6 +273,20 @@ int rp_store_stats(struct rp_store *s, struct rp_store_stats *st);
 #define RP_FSCK_REPAIR 1u
 typedef void (*rp_fsck_report_fn)(const char *problem, void *arg);
 int rp_store_fsck(struct rp_store *s, unsigned flags, rp_fsck_report_fn report, void *arg);
+
+/*
+ * The byte ranges attach verifies completely: every single-byte change inside the header,
+ * the control word or the used part of the active config area makes rp_store_open() fail with
+ * -EBADMSG (for corruption tests, fsck and the fuzzer).  A snapshot; valid until the next apply.
+ */
+struct rp_store_layout {
+	uint64_t total;
+	uint64_t header_off, header_len;
+	uint64_t ctl_off, ctl_len;
+	uint64_t config_off, config_len; /* the active area, used bytes */
+	uint64_t gen;
+};
+int rp_store_layout(struct rp_store *s, struct rp_store_layout *out);
 
 /* ---- helpers ---- */
 /* Parse/format "10.0.0.1", "fd00::1" (and for RP_FAM_SLOT a decimal index). 0 or -EINVAL. */

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * railpool — the CNI plugin.  A thin main: argv (--state PATH, --version), the CNI_* env and the
+ * network config on stdin go to core/cni; the command runs in core/ipam (IPAM mode) or core/attach
+ * (rails mode); the result or the error JSON goes to stdout.  Exit 0 on success, 1 on a CNI error
+ * (the JSON says which), 2 on a bad command line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/attach.h"
+#include "core/cni.h"
+#include "core/ipam.h"
+
+#define RAILPOOL_VERSION "0.1.0"
+#define STDIN_MAX (64u << 20) /* GC's valid-attachments list can be long; anything bigger is wrong */
+
+extern char **environ;
+
+static int read_stdin(char **out, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	if (isatty(STDIN_FILENO)) /* run by hand: no config follows */
+		goto done;
+	for (;;) {
+		ssize_t r;
+		if (n == cap) {
+			char *nb;
+			if (cap >= STDIN_MAX) {
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = read(STDIN_FILENO, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int err = -errno;
+			free(buf);
+			return err;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+done:
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static int print_json(json_t *j)
+{
+	int ret = j ? json_dumpf(j, stdout, JSON_COMPACT) : -1;
+
+	fputc('\n', stdout);
+	fflush(stdout);
+	json_decref(j);
+	return ret;
+}
+
+static int cni_error(const char *version, const struct rp_err *e)
+{
+	print_json(rp_cni_error_json(version, rp_cni_code_from_err(e), e->msg, NULL));
+	return 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: railpool [--state PATH] [--version]\n"
+		   "A CNI plugin: the runtime sets CNI_COMMAND and friends and writes the network config "
+		   "on stdin.\n--state PATH overrides ipam.stateFile, stateFile and RAILPOOL_STATE.\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *state_arg = NULL;
+	struct rp_cni_env env;
+	struct rp_cni_conf conf;
+	struct rp_err e = {0}, ce = {0};
+	json_t *result = NULL;
+	char *in = NULL;
+	size_t inlen = 0;
+	int ret, env_ret, conf_ret;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--state") && i + 1 < argc) {
+			state_arg = argv[++i];
+		} else if (!strncmp(argv[i], "--state=", 8)) {
+			state_arg = argv[i] + 8;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("railpool %s (CNI %s; supports 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0)\n", RAILPOOL_VERSION,
+			       RP_CNI_VERSION_LATEST);
+			return 0;
+		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else {
+			fprintf(stderr, "railpool: unknown argument \"%s\"\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+	}
+
+	env_ret = rp_cni_env_parse(environ, &env, &e);
+	ret = read_stdin(&in, &inlen);
+	if (ret) {
+		if (env_ret)
+			return cni_error(NULL, &e);
+		e.code = ret;
+		e.cni_code = RP_CNI_ERR_IO;
+		snprintf(e.msg, sizeof(e.msg), "cannot read the network config from stdin: %s", strerror(-ret));
+		return cni_error(NULL, &e);
+	}
+	/* Parse the config even after a bad env so the error speaks the config's cniVersion. */
+	conf_ret = rp_cni_conf_parse(in, inlen, env_ret ? RP_CNI_CMD_VERSION : env.cmd, &conf, &ce);
+	if (!env_ret && env.cmd == RP_CNI_CMD_VERSION) {
+		/* VERSION answers even without (or with a bad) config: it is how runtimes probe us. */
+		ret = print_json(rp_cni_version_json(conf.cni_version)) < 0 ? 1 : 0;
+		goto out;
+	}
+	if (env_ret) {
+		ret = cni_error(conf.cni_version, &e);
+		goto out;
+	}
+	if (conf_ret) {
+		ret = cni_error(conf.cni_version, &ce);
+		goto out;
+	}
+
+	{
+		const char *state = state_arg && *state_arg ? state_arg : conf.state_file[0] ? conf.state_file : NULL;
+		state = rp_store_path(state);
+		if (conf.mode == RP_CNI_MODE_RAILS)
+			ret = rp_attach_run(&env, &conf, state, &result, &e);
+		else
+			ret = rp_ipam_run(&env, &conf, state, &result, &e);
+	}
+	if (ret) {
+		ret = cni_error(conf.cni_version, &e);
+		goto out;
+	}
+	if (result)
+		ret = print_json(result) < 0 ? 1 : 0;
+	else
+		ret = 0;
+out:
+	rp_cni_conf_free(&conf);
+	free(in);
+	return ret;
+}

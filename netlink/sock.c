@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Per-namespace rtnetlink sockets, opened once per process, and the sendmsg counter. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+
+#include "netlink/nl_internal.h"
+
+#define RP_NL_BUF (1u << 20) /* socket buffers: an 8-rail batch and its ACKs fit many times */
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rp_nl_sock *cache_head;   /* namespace sockets */
+static struct rp_nl_sock *host_sock;
+static _Atomic uint64_t sendmsg_count;
+
+uint64_t rp_nl_sendmsg_count(void)
+{
+	return atomic_load_explicit(&sendmsg_count, memory_order_relaxed);
+}
+
+ssize_t rp_nl__sendmsg(struct rp_nl_sock *s, const void *buf, size_t len)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	atomic_fetch_add_explicit(&sendmsg_count, 1, memory_order_relaxed);
+	s->nsend++;
+	do
+		n = sendmsg(s->fd, &mh, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return n;
+}
+
+ssize_t rp_nl__recv(struct rp_nl_sock *s, void **buf, size_t *cap)
+{
+	struct sockaddr_nl sa;
+	struct iovec iov;
+	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	for (;;) {
+		/* Peek the size first: a dump part may exceed any fixed buffer. */
+		iov.iov_base = *buf;
+		iov.iov_len = *cap;
+		n = recvmsg(s->fd, &mh, MSG_PEEK | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if ((size_t)n > *cap) {
+			void *nb = realloc(*buf, (size_t)n);
+			if (!nb)
+				return -ENOMEM;
+			*buf = nb;
+			*cap = (size_t)n;
+			continue;
+		}
+		iov.iov_base = *buf;
+		iov.iov_len = *cap;
+		n = recvmsg(s->fd, &mh, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (sa.nl_pid != 0) /* only the kernel talks to us */
+			continue;
+		return n;
+	}
+}
+
+static int sock_open_here(struct rp_nl_sock *s, struct rp_err *e)
+{
+	int one = 1, sz = RP_NL_BUF;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	socklen_t sl = sizeof(sa);
+
+	s->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (s->fd < 0)
+		return rp_err_set(e, -errno, "netlink socket: %s", strerror(errno));
+	/* FORCE variants need CAP_NET_ADMIN; fall back to the capped ones silently. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Extended ACK carries the kernel's reason text; CAP_ACK keeps ACKs small in big batches. */
+	(void)setsockopt(s->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	(void)setsockopt(s->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(s->fd, (struct sockaddr *)&sa, &sl) < 0) {
+		int err = -errno;
+		close(s->fd);
+		s->fd = -1;
+		return rp_err_set(e, err, "netlink bind: %s", strerror(-err));
+	}
+	s->portid = sa.nl_pid;
+	s->seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+static void sock_close(struct rp_nl_sock *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	if (s->ns_fd >= 0)
+		close(s->ns_fd);
+	free(s);
+}
+
+int rp_nl_sock_host(struct rp_nl_sock **out, struct rp_err *e)
+{
+	struct rp_nl_sock *s;
+	int err;
+
+	pthread_mutex_lock(&cache_lock);
+	if (host_sock) {
+		*out = host_sock;
+		pthread_mutex_unlock(&cache_lock);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err = rp_err_set(e, -ENOMEM, "netlink socket: out of memory");
+		goto out;
+	}
+	s->fd = -1;
+	s->ns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (s->ns_fd < 0) {
+		err = rp_err_set(e, -errno, "open /proc/thread-self/ns/net: %s", strerror(errno));
+		goto err_free;
+	}
+	err = sock_open_here(s, e);
+	if (err)
+		goto err_free;
+	host_sock = s;
+	*out = s;
+	goto out;
+err_free:
+	sock_close(s);
+out:
+	pthread_mutex_unlock(&cache_lock);
+	return err;
+}
+
+/* setns() back to @orig; failing to return would leave the thread in a pod: never continue. */
+static void ns_return(int orig)
+{
+	int r = setns(orig, CLONE_NEWNET);
+	RP_ASSERT(r == 0);
+}
+
+int rp_nl_sock_netns(const char *path, struct rp_nl_sock **out, struct rp_err *e)
+{
+	struct rp_nl_sock *s, **pp;
+	struct stat st;
+	int orig = -1, err;
+
+	if (!path || !*path || strlen(path) >= sizeof(s->path))
+		return rp_err_set(e, -EINVAL, "netns path '%s' is empty or too long", path ? path : "");
+	pthread_mutex_lock(&cache_lock);
+	if (stat(path, &st) < 0) {
+		err = rp_err_set(e, -errno, "netns %s: %s", path, strerror(errno));
+		goto out;
+	}
+	for (pp = &cache_head; (s = *pp); pp = &s->next) {
+		if (strcmp(s->path, path))
+			continue;
+		if (s->ns_dev == st.st_dev && s->ns_ino == st.st_ino) {
+			*out = s;
+			err = 0;
+			goto out;
+		}
+		/* Same name, another namespace: the old one is gone. */
+		*pp = s->next;
+		sock_close(s);
+		break;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		err = rp_err_set(e, -ENOMEM, "netlink socket: out of memory");
+		goto out;
+	}
+	s->fd = -1;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	s->ns_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->ns_fd < 0) {
+		err = rp_err_set(e, -errno, "open netns %s: %s", path, strerror(errno));
+		goto err_free;
+	}
+	if (fstat(s->ns_fd, &st) < 0) {
+		err = rp_err_set(e, -errno, "netns %s: %s", path, strerror(errno));
+		goto err_free;
+	}
+	s->ns_dev = st.st_dev;
+	s->ns_ino = st.st_ino;
+	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0) {
+		err = rp_err_set(e, -errno, "open /proc/thread-self/ns/net: %s", strerror(errno));
+		goto err_free;
+	}
+	if (setns(s->ns_fd, CLONE_NEWNET) < 0) {
+		if (errno == EINVAL)
+			err = rp_err_set(e, -EINVAL, "netns %s is not a network namespace (setns refused it)", path);
+		else
+			err = rp_err_set(e, -errno, "enter netns %s: %s", path, strerror(errno));
+		goto err_orig;
+	}
+	err = sock_open_here(s, e);
+	ns_return(orig);
+	if (err) {
+		rp_err_prefix(e, "netns %s: ", path);
+		goto err_orig;
+	}
+	close(orig);
+	s->next = cache_head;
+	cache_head = s;
+	*out = s;
+	goto out;
+err_orig:
+	close(orig);
+err_free:
+	sock_close(s);
+out:
+	pthread_mutex_unlock(&cache_lock);
+	return err;
+}
+
+uint64_t rp_nl_sock_sendmsg_count(const struct rp_nl_sock *s)
+{
+	return s->nsend;
+}
+
+int rp_nl_sock_ns_fd(const struct rp_nl_sock *s)
+{
+	return s->ns_fd;
+}
+
+const char *rp_nl_sock_path(const struct rp_nl_sock *s)
+{
+	return s->path;
+}
+
+void rp_nl_sock_forget(const char *path)
+{
+	struct rp_nl_sock *s, **pp;
+
+	pthread_mutex_lock(&cache_lock);
+	for (pp = &cache_head; (s = *pp);) {
+		if (!strcmp(s->path, path)) {
+			*pp = s->next;
+			sock_close(s);
+		} else {
+			pp = &s->next;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+void rp_nl_sock_cache_flush(void)
+{
+	struct rp_nl_sock *s;
+
+	pthread_mutex_lock(&cache_lock);
+	while ((s = cache_head)) {
+		cache_head = s->next;
+		sock_close(s);
+	}
+	sock_close(host_sock);
+	host_sock = NULL;
+	pthread_mutex_unlock(&cache_lock);
+}
+
+int rp_nl_netns_run(const char *path, int (*fn)(void *arg), void *arg, struct rp_err *e)
+{
+	int orig, target, ret;
+
+	target = open(path, O_RDONLY | O_CLOEXEC);
+	if (target < 0)
+		return rp_err_set(e, -errno, "open netns %s: %s", path, strerror(errno));
+	orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig < 0) {
+		ret = rp_err_set(e, -errno, "open /proc/thread-self/ns/net: %s", strerror(errno));
+		goto out_target;
+	}
+	if (setns(target, CLONE_NEWNET) < 0) {
+		ret = rp_err_set(e, -errno, "enter netns %s: %s", path, strerror(errno));
+		goto out_orig;
+	}
+	ret = fn(arg);
+	ns_return(orig);
+out_orig:
+	close(orig);
+out_target:
+	close(target);
+	return ret;
+}

@@ -1,0 +1,502 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rails mode end to end: the built `railpool` binary, exec'd as a runtime does (env + stdin),
+ * inside a simulated 8-rail node (own netns, NICs named as the macvlan seed), with the macvlan
+ * seed's manifests applied by the built `railpoolctl`.  The pod's view is checked with `ip -j`
+ * (an independent oracle), the store's with `railpoolctl get leases -o json`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "sim/node.h"
+
+static char prefix[16], node_ns[64], state[128], bindir[256], srcdir[256];
+static struct rp_sim_spec spec;
+static char nic_names[8][16], gw_cidrs[8][32];
+
+
+/* Run @argv (inside the node netns when @in_node) with @env extra, stdin @in; capture stdout. */
+static int run(bool in_node, char *const argv[], char *const env[], const char *in, char **out)
+{
+	int pin[2], pout[2], status;
+	pid_t pid;
+	size_t cap = 1 << 16, len = 0;
+	char *buf = malloc(cap);
+
+	assert_non_null(buf);
+	assert_int_equal(pipe(pin), 0);
+	assert_int_equal(pipe(pout), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pin[0], 0);
+		dup2(pout[1], 1);
+		close(pin[1]);
+		close(pout[0]);
+		if (in_node) {
+			int fd = open(node_ns, O_RDONLY | O_CLOEXEC);
+			if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
+				_exit(126);
+		}
+		for (int i = 0; env && env[i]; i++)
+			putenv(env[i]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(pin[0]);
+	close(pout[1]);
+	if (in && *in) {
+		ssize_t w = write(pin[1], in, strlen(in));
+		assert_int_equal((size_t)w, strlen(in));
+	}
+	close(pin[1]);
+	for (;;) {
+		ssize_t r = read(pout[0], buf + len, cap - len - 1);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		if (len + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	close(pout[0]);
+	waitpid(pid, &status, 0);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* `ip -n POD -j ARGS` parsed. */
+static json_t *ipj(const char *pod, const char *args)
+{
+	char cmd[512];
+	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	char *out;
+	json_t *j;
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s -j %s", pod, args);
+	assert_int_equal(run(false, argv, NULL, NULL, &out), 0);
+	j = json_loads(out[0] ? out : "[]", 0, NULL);
+	free(out);
+	assert_non_null(j);
+	return j;
+}
+
+static int cni(const char *cmd, const char *cid, const char *pod, const char *ifname, const char *conf, json_t **res)
+{
+	char bin[300], e1[64], e2[160], e3[200], e4[64], e5[300], e6[200];
+	char *argv[] = { bin, NULL };
+	char *env[] = { e1, e2, e3, e4, e5, e6, NULL };
+	char *out;
+	int rc;
+
+	snprintf(bin, sizeof(bin), "%s/railpool", bindir);
+	snprintf(e1, sizeof(e1), "CNI_COMMAND=%s", cmd);
+	snprintf(e2, sizeof(e2), "CNI_CONTAINERID=%s", cid);
+	snprintf(e3, sizeof(e3), "CNI_NETNS=%s%s", pod[0] ? "/run/netns/" : "", pod);
+	snprintf(e4, sizeof(e4), "CNI_IFNAME=%s", ifname);
+	snprintf(e5, sizeof(e5), "CNI_PATH=%s", bindir);
+	snprintf(e6, sizeof(e6), "RAILPOOL_STATE=%s", state);
+	rc = run(true, argv, env, conf, &out);
+	if (res)
+		*res = json_loads(out, 0, NULL);
+	if (rc)
+		print_message("railpool %s -> exit %d: %s\n", cmd, rc, out);
+	free(out);
+	return rc;
+}
+
+static int ctl(char **out, const char *a1, const char *a2, const char *a3, const char *a4)
+{
+	char bin[300], st[200];
+	char *argv[] = { bin, "--state", st, "--node", "node1", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
+
+	snprintf(bin, sizeof(bin), "%s/railpoolctl", bindir);
+	snprintf(st, sizeof(st), "%s", state);
+	return run(true, argv, NULL, NULL, out);
+}
+
+static size_t leases_held(void)
+{
+	char *out;
+	json_t *j;
+	size_t n;
+
+	assert_int_equal(ctl(&out, "get", "leases", "-o", "json"), 0);
+	j = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(j);
+	n = json_is_array(j) ? json_array_size(j) : json_array_size(json_object_get(j, "leases"));
+	json_decref(j);
+	return n;
+}
+
+static char *conf_rails(const char *extra_rail5)
+{
+	static char buf[4096];
+	size_t off = 0;
+
+	off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+				"{\"cniVersion\":\"1.0.0\",\"name\":\"gpu-rails\",\"type\":\"railpool\",\"rails\":[");
+	for (int i = 1; i <= 8; i++) {
+		if (i == 5 && extra_rail5)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", i > 1 ? "," : "", extra_rail5);
+		else
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s{\"network\":\"spiderpool/gpu%d-macvlan\"}",
+						i > 1 ? "," : "", i);
+	}
+	snprintf(buf + off, sizeof(buf) - off, "]}");
+	return buf;
+}
+
+static void pod_add(const char *name, int n)
+{
+	char pname[32], peer[32], cidr[32];
+	struct rp_sim_pod p = { 0 };
+	struct rp_err e = { 0 };
+
+	snprintf(pname, sizeof(pname), "%s", name);
+	snprintf(peer, sizeof(peer), "%se%d", prefix, n);
+	snprintf(cidr, sizeof(cidr), "10.233.119.%d/24", 100 + n);
+	p.name = pname;
+	p.node_netns = node_ns;
+	p.eth0_peer = peer;
+	p.eth0_cidr = cidr;
+	p.eth0_gw = "10.233.119.1";
+	if (rp_sim_pod_add(&p, &e))
+		fail_msg("pod %s: %s", name, e.msg);
+}
+
+static void pod_del(const char *name)
+{
+	struct rp_sim_pod p = { .name = name };
+	struct rp_err e = { 0 };
+
+	rp_sim_pod_del(&p, &e);
+}
+
+static int setup(void **st)
+{
+	struct rp_err e = { 0 };
+	char *out;
+	char files[8][300];
+
+	(void)st;
+	snprintf(prefix, sizeof(prefix), "rpa%d", getpid() % 100000);
+	snprintf(node_ns, sizeof(node_ns), "/run/netns/%snode", prefix);
+	snprintf(state, sizeof(state), "/run/railpool-test-%s.shm", prefix);
+	snprintf(bindir, sizeof(bindir), "%s", getenv("RP_BIN_DIR") ? getenv("RP_BIN_DIR") : "build/bin");
+	snprintf(srcdir, sizeof(srcdir), "%s", getenv("RP_SOURCE_DIR") ? getenv("RP_SOURCE_DIR") : ".");
+	spec.prefix = prefix;
+	spec.own_netns = 1;
+	spec.nnics = 8;
+	for (int i = 0; i < 8; i++) {
+		snprintf(nic_names[i], sizeof(nic_names[i]), "enp1%ds0f0np0", i + 1);
+		snprintf(gw_cidrs[i], sizeof(gw_cidrs[i]), "172.16.1%d.254/16", i + 1);
+		spec.nics[i].name = nic_names[i];
+		spec.nics[i].mtu = 1500;
+		spec.nics[i].gw_cidr[0] = gw_cidrs[i];
+	}
+	rp_sim_down(&spec, &e);
+	if (rp_sim_up(&spec, &e)) {
+		print_message("sim up: %s\n", e.msg);
+		return -1;
+	}
+	unlink(state);
+	for (int i = 0; i < 8; i++)
+		snprintf(files[i], sizeof(files[i]), "%s/tests/data/macvlan-8rail/gpu%d.yaml", srcdir, i + 1);
+	{
+		char bin[300], st2[200], rdma[400];
+		char *argv[] = { bin, "--state", st2, "--node", "node1", "apply", "-f", files[0], "-f", files[1], "-f",
+				 files[2], "-f", files[3], "-f", files[4], "-f", files[5], "-f", files[6], "-f",
+				 files[7], "-f", rdma, NULL };
+		if (!getenv("RP_TEST_WITH_RDMA"))
+			argv[22] = NULL;
+		snprintf(bin, sizeof(bin), "%s/railpoolctl", bindir);
+		snprintf(st2, sizeof(st2), "%s", state);
+		snprintf(rdma, sizeof(rdma), "%s/tests/data/macvlan-8rail/rdma-shared-config.json", srcdir);
+		if (run(true, argv, NULL, NULL, &out) != 0) {
+			print_message("apply failed: %s\n", out);
+			free(out);
+			return -1;
+		}
+		free(out);
+	}
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	struct rp_err e = { 0 };
+	char name[32];
+
+	(void)st;
+	for (int i = 1; i <= 4; i++) {
+		snprintf(name, sizeof(name), "%sp%d", prefix, i);
+		pod_del(name);
+	}
+	rp_sim_down(&spec, &e);
+	unlink(state);
+	return 0;
+}
+
+static json_t *find_link(json_t *links, const char *name)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(links, i, l)
+		if (!strcmp(json_string_value(json_object_get(l, "ifname")), name))
+			return l;
+	return NULL;
+}
+
+static void assert_pod_rails(const char *pod, json_t *result)
+{
+	json_t *links = ipj(pod, "addr show"), *rules = ipj(pod, "rule show"), *ifs, *ips;
+	char name[16], ip[8][48];
+
+	ifs = json_object_get(result, "interfaces");
+	ips = json_object_get(result, "ips");
+	assert_int_equal(json_array_size(ifs), 8);
+	assert_int_equal(json_array_size(ips), 8);
+	for (int i = 1; i <= 8; i++) {
+		json_t *l, *ai, *a, *r;
+		const char *addr = json_string_value(json_object_get(json_array_get(ips, i - 1), "address"));
+		char want_prefix[32], *slash;
+		bool rule_found = false;
+		size_t k;
+
+		snprintf(name, sizeof(name), "net%d", i);
+		l = find_link(links, name);
+		assert_non_null(l);
+		assert_int_equal(json_integer_value(json_object_get(l, "mtu")), 1500);
+		assert_string_equal(json_string_value(json_object_get(l, "operstate")), "UP");
+		assert_string_equal(json_string_value(json_object_get(json_array_get(ifs, i - 1), "name")), name);
+		assert_int_equal(strlen(json_string_value(json_object_get(json_array_get(ifs, i - 1), "mac"))), 17);
+		/* address from pool gpuN-net1N, /16 as the seed's subnet 172.16.1N.0/16 normalises */
+		snprintf(want_prefix, sizeof(want_prefix), "172.16.1%d.", i);
+		assert_non_null(addr);
+		assert_memory_equal(addr, want_prefix, strlen(want_prefix));
+		assert_non_null(strstr(addr, "/16"));
+		snprintf(ip[i - 1], sizeof(ip[i - 1]), "%s", addr);
+		slash = strchr(ip[i - 1], '/');
+		*slash = '\0';
+		ai = json_object_get(l, "addr_info");
+		a = NULL;
+		json_array_foreach(ai, k, r)
+			if (!strcmp(json_string_value(json_object_get(r, "local")), ip[i - 1]))
+				a = r;
+		assert_non_null(a);
+		assert_int_equal(json_integer_value(json_object_get(a, "prefixlen")), 16);
+		/* rule from <ip> lookup 100+i-1 */
+		json_array_foreach(rules, k, r) {
+			const char *src = json_string_value(json_object_get(r, "src"));
+			const char *table = json_string_value(json_object_get(r, "table"));
+			if (src && !strcmp(src, ip[i - 1])) {
+				char t[8];
+				snprintf(t, sizeof(t), "%d", 100 + i - 1);
+				assert_string_equal(table, t);
+				rule_found = true;
+			}
+		}
+		assert_true(rule_found);
+		/* table 100+i-1: default via the pool's gateway dev netN */
+		{
+			char args[64], gw[32];
+			json_t *rt = NULL, *x;
+			snprintf(args, sizeof(args), "route show table %d", 100 + i - 1);
+			x = ipj(pod, args);
+			snprintf(gw, sizeof(gw), "172.16.1%d.254", i);
+			json_array_foreach(x, k, r)
+				if (!strcmp(json_string_value(json_object_get(r, "dst")), "default"))
+					rt = r;
+			assert_non_null(rt);
+			assert_string_equal(json_string_value(json_object_get(rt, "gateway")), gw);
+			assert_string_equal(json_string_value(json_object_get(rt, "dev")), name);
+			json_decref(x);
+		}
+	}
+	/* eth0's default route untouched */
+	{
+		json_t *m = ipj(pod, "route show table main"), *r, *def = NULL;
+		size_t k;
+		json_array_foreach(m, k, r)
+			if (!strcmp(json_string_value(json_object_get(r, "dst")), "default"))
+				def = r;
+		assert_non_null(def);
+		assert_string_equal(json_string_value(json_object_get(def, "dev")), "eth0");
+		json_decref(m);
+	}
+	json_decref(links);
+	json_decref(rules);
+}
+
+static void assert_pod_clean(const char *pod)
+{
+	json_t *links = ipj(pod, "link show"), *rules = ipj(pod, "rule show"), *l;
+	size_t i;
+
+	json_array_foreach(links, i, l) {
+		const char *n = json_string_value(json_object_get(l, "ifname"));
+		assert_true(strcmp(n, "lo") == 0 || strcmp(n, "eth0") == 0);
+	}
+	json_array_foreach(rules, i, l) {
+		const char *t = json_string_value(json_object_get(l, "table"));
+		assert_true(!strcmp(t, "local") || !strcmp(t, "main") || !strcmp(t, "default"));
+	}
+	json_decref(links);
+	json_decref(rules);
+}
+
+static void test_add_check_del(void **st)
+{
+	char pod[32];
+	json_t *res = NULL, *res2 = NULL;
+	const char *conf = conf_rails(NULL);
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp1", prefix);
+	pod_add(pod, 1);
+	assert_int_equal(cni("ADD", "c1", pod, "net1", conf, &res), 0);
+	assert_non_null(res);
+	assert_pod_rails(pod, res);
+	assert_int_equal(leases_held(), 8);
+	/* idempotent ADD: same addresses */
+	assert_int_equal(cni("ADD", "c1", pod, "net1", conf, &res2), 0);
+	assert_true(json_equal(json_object_get(res, "ips"), json_object_get(res2, "ips")));
+	assert_int_equal(leases_held(), 8);
+	/* CHECK passes, then fails once someone deletes a rail's default route */
+	assert_int_equal(cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
+	assert_int_equal(sh("ip -n %s route del default table 103", pod), 0);
+	assert_int_not_equal(cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
+	/* DEL leaves nothing; a second DEL is fine */
+	assert_int_equal(cni("DEL", "c1", pod, "net1", conf, NULL), 0);
+	assert_pod_clean(pod);
+	assert_int_equal(leases_held(), 0);
+	assert_int_equal(cni("DEL", "c1", pod, "net1", conf, NULL), 0);
+	json_decref(res);
+	json_decref(res2);
+	pod_del(pod);
+}
+
+static void test_del_after_netns_gone(void **st)
+{
+	char pod[32];
+	const char *conf = conf_rails(NULL);
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp2", prefix);
+	pod_add(pod, 2);
+	assert_int_equal(cni("ADD", "c2", pod, "net1", conf, NULL), 0);
+	assert_int_equal(leases_held(), 8);
+	pod_del(pod);
+	/* as ctr does: DEL after the netns is gone */
+	assert_int_equal(cni("DEL", "c2", pod, "net1", conf, NULL), 0);
+	assert_int_equal(leases_held(), 0);
+	/* and with an empty CNI_NETNS */
+	assert_int_equal(cni("DEL", "c2", "", "net1", conf, NULL), 0);
+}
+
+/* Rail 5 asks for an MTU above its master's: refused before anything is touched. */
+static void test_fail_rail5_mtu(void **st)
+{
+	char pod[32];
+	json_t *res = NULL;
+	const char *conf = conf_rails("{\"cniType\":\"macvlan\",\"master\":\"enp15s0f0np0\",\"mtu\":9000,"
+				      "\"ippools\":{\"ipv4\":[\"gpu5-net15\"]}}");
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp3", prefix);
+	pod_add(pod, 3);
+	assert_int_not_equal(cni("ADD", "c3", pod, "net1", conf, &res), 0);
+	assert_non_null(res);
+	assert_int_equal(json_integer_value(json_object_get(res, "code")), 103);
+	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
+	assert_pod_clean(pod);
+	assert_int_equal(leases_held(), 0);
+	json_decref(res);
+	pod_del(pod);
+}
+
+/* The pod already has an interface named net5: the kernel refuses rail 5 mid-transaction;
+ * everything done for the other rails is undone and no lease survives. */
+static void test_fail_rail5_kernel(void **st)
+{
+	char pod[32];
+	json_t *res = NULL, *links, *l, *rules;
+	const char *conf = conf_rails(NULL);
+	size_t i;
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp4", prefix);
+	pod_add(pod, 4);
+	assert_int_equal(sh("ip -n %s link add net5 type veth peer name x5", pod), 0);
+	assert_int_not_equal(cni("ADD", "c4", pod, "net1", conf, &res), 0);
+	assert_non_null(res);
+	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
+	links = ipj(pod, "link show");
+	json_array_foreach(links, i, l) {
+		const char *n = json_string_value(json_object_get(l, "ifname"));
+		assert_true(!strcmp(n, "lo") || !strcmp(n, "eth0") || !strcmp(n, "net5") || !strcmp(n, "x5"));
+		if (!strcmp(n, "net5")) /* the pre-existing one, untouched */
+			assert_string_equal(json_string_value(json_object_get(l, "link_type")), "ether");
+	}
+	rules = ipj(pod, "rule show");
+	json_array_foreach(rules, i, l) {
+		const char *t = json_string_value(json_object_get(l, "table"));
+		assert_true(!strcmp(t, "local") || !strcmp(t, "main") || !strcmp(t, "default"));
+	}
+	assert_int_equal(leases_held(), 0);
+	json_decref(links);
+	json_decref(rules);
+	json_decref(res);
+	pod_del(pod);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_add_check_del),
+		cmocka_unit_test(test_del_after_netns_gone),
+		cmocka_unit_test(test_fail_rail5_mtu),
+		cmocka_unit_test(test_fail_rail5_kernel),
+	};
+
+	if (geteuid() != 0) {
+		printf("SKIP: the rails pipeline test needs root (network namespaces, macvlan)\n");
+		return 77;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("attach", tests, setup, teardown);
+}
