@@ -633,7 +633,15 @@ static int attach_del(struct pod *p, const char *path, struct rp_err *e)
 	int ret = 0;
 
 	if (netns_present(p->env->netns)) {
-		ret = p->single ? detach_one(p, e) : rp_rails_detach(p->env->netns, NULL, 0, &p->opts, e);
+		struct rp_rail_plan plans[RP_RAILS_MAX];
+
+		/* DEL works from the config alone: the rails' names are all core/rails needs */
+		memset(plans, 0, sizeof(plans));
+		for (unsigned i = 0; i < p->n; i++) {
+			plans[i].kind = RP_RAIL_MACVLAN;
+			scopy(plans[i].name, sizeof(plans[i].name), p->rails[i].name);
+		}
+		ret = p->single ? detach_one(p, e) : rp_rails_detach(p->env->netns, plans, p->n, &p->opts, e);
 		if (ret)
 			return with_code(e, ret, RP_CNI_ERR_NETLINK);
 	}

@@ -118,7 +118,7 @@ static int queue_host(struct rp_nl_txn *host_t, struct rp_nl_txn *pod_t, int hos
 		if (p->kind == RP_RAIL_MACVLAN) {
 			struct rp_nl_macvlan mv = { .name = p->name, .master_ifindex = mli[i].ifindex, .netns_fd = pod_ns,
 						    .mtu = p->mtu, .mac = p->has_mac ? p->mac : NULL,
-						    .group = RP_RAILS_LINK_GROUP, .up = true };
+						    .up = true };
 			m = rp_nl_msg_macvlan_add(&mv);
 			undo = rp_nl_msg_link_del(0, p->name);
 			err = rp_nl_txn_add(host_t, m, undo, pod_t, NULL, NULL, "rail %u (%s): create macvlan %s on %s", i + 1,
@@ -396,6 +396,19 @@ int rp_rails_detach(const char *netns, const struct rp_rail_plan *plans, unsigne
 						 "rail %u (%s): move back to the host as %s", i + 1, plans[i].name, plans[i].master)))
 				goto nomem;
 		}
+	}
+	/* Mark our macvlans with the railpool group only now, in the same batch, so the pod's `ip a`
+	 * shows "group default" as the seed does while one RTM_DELLINK still removes them all (one
+	 * synchronize_net for every rail instead of one per link).  A link already gone answers
+	 * ENODEV, which the idempotent commit accepts. */
+	for (unsigned i = 0; i < n; i++) {
+		if (plans[i].kind != RP_RAIL_MACVLAN)
+			continue;
+		struct rp_nl_link_set mark = { .name = plans[i].name, .netns_fd = -1, .up = -1, .rp_filter = -1,
+					       .group = RP_RAILS_LINK_GROUP };
+		if ((err = rp_nl_txn_add(t, rp_nl_msg_link_set(&mark), NULL, NULL, NULL, NULL,
+					 "rail %u (%s): mark for deletion", i + 1, plans[i].name)))
+			goto nomem;
 	}
 	if ((err = rp_nl_txn_add(t, rp_nl_msg_link_del_group(RP_RAILS_LINK_GROUP), NULL, NULL, NULL, NULL,
 				 "delete railpool links (group %#x)", RP_RAILS_LINK_GROUP)))

@@ -187,6 +187,8 @@ struct nl_msg *rp_nl_msg_link_set(const struct rp_nl_link_set *s)
 		goto err;
 	if (s->netns_fd >= 0 && nla_put_u32(m, IFLA_NET_NS_FD, (uint32_t)s->netns_fd) < 0)
 		goto err;
+	if (s->group && nla_put_u32(m, IFLA_GROUP, s->group) < 0)
+		goto err;
 	if (s->mtu && nla_put_u32(m, IFLA_MTU, s->mtu) < 0)
 		goto err;
 	if (s->rp_filter >= 0) {

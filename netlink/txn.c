@@ -220,7 +220,7 @@ static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail
 			snprintf(fail, faillen, "netlink recvmsg: %s", strerror(-err));
 			goto out;
 		}
-		int len = (int)r;
+		unsigned int len = (unsigned int)r;
 		for (struct nlmsghdr *h = rbuf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 			uint32_t idx = h->nlmsg_seq - first;
 			if (h->nlmsg_pid != s->portid || idx >= n)
@@ -375,7 +375,7 @@ int rp_nl_dump(struct rp_nl_sock *s, struct nl_msg *req, rp_nl_reply_cb cb, void
 				err = rp_err_set(e, (int)r, "dump %s: recvmsg: %s", what, strerror((int)-r));
 				goto out;
 			}
-			int len = (int)r;
+			unsigned int len = (unsigned int)r;
 			for (struct nlmsghdr *h = rbuf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 				if (h->nlmsg_pid != s->portid || h->nlmsg_seq != rq->nlmsg_seq)
 					continue;

@@ -2,7 +2,9 @@
 # The one command that runs every test: installs what it needs, then
 #   1. ASan+UBSan build, every ctest test (unit, multi-process, crash, root netns, CNI, runtime);
 #   2. TSan build, the lock-free tests (ctest -L lockfree);
-#   3. clang libFuzzer build, each fuzz target briefly over its seed corpus (when clang exists).
+#   3. the production build (`cmake -S . -B build` defaults: statically linked plugin, no
+#      sanitizer): the tests that exec the built binaries, against exactly what ships;
+#   4. clang libFuzzer build, each fuzz target briefly over its seed corpus (when clang exists).
 # Ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +34,9 @@ ctest_run() {
 	fi
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	[ "$f" -eq 0 ] || failures+=("$name: $f failed")
-	grep -E '\*\*\*Skipped' "$log" | sed 's/^/  skipped: /' || true
+	grep -E '^ *[0-9]+/[0-9]+ Test .*\*\*\*Skipped' "$log" | sed 's/^ */  skipped: /' || true
+	# the reasons the skipped tests printed (ctest keeps every test's output here)
+	grep -h "SKIP" "$dir"/Testing/Temporary/LastTest*.log 2>/dev/null | sort -u | sed 's/^/    /' || true
 }
 
 build() {
@@ -44,7 +48,7 @@ build() {
 	fi
 }
 
-echo "== 1/3 ASan+UBSan build and full test suite"
+echo "== 1/4 ASan+UBSan build and full test suite"
 if build "$out/asan" -DRP_SANITIZE=address -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_BENCH=OFF; then
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
@@ -53,7 +57,7 @@ else
 	failed=$((failed + 1)); failures+=("asan build failed")
 fi
 
-echo "== 2/3 TSan build, lock-free tests"
+echo "== 2/4 TSan build, lock-free tests"
 if build "$out/tsan" -DRP_SANITIZE=thread -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRP_BENCH=OFF; then
 	TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} RP_TEST_SCALE=${RP_TEST_SCALE_TSAN:-0.2} \
 		ctest_run tsan "$out/tsan" -L lockfree
@@ -61,11 +65,21 @@ else
 	failed=$((failed + 1)); failures+=("tsan build failed")
 fi
 
-echo "== 3/3 libFuzzer targets, ${fuzz_secs}s each over their seed corpora"
+echo "== 3/4 production build (static plugin), the tests that exec the binaries"
+if build "$out/release" -DRP_BENCH=OFF; then
+	ctest_run release "$out/release" -R "test_cni_|test_attach|test_ctl|test_runtime"
+else
+	failed=$((failed + 1)); failures+=("production build failed")
+fi
+
+echo "== 4/4 libFuzzer targets, ${fuzz_secs}s each over their seed corpora"
 if command -v clang >/dev/null && command -v clang++ >/dev/null; then
 	if build "$out/fuzz" -DRP_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DRP_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
 		shopt -s nullglob
-		targets=("$out"/fuzz/fuzz/*)
+		targets=()
+		for t in "$out"/fuzz/fuzz/fuzz_*; do
+			[ -f "$t" ] && [ -x "$t" ] && targets+=("$t")
+		done
 		if [ ${#targets[@]} -eq 0 ]; then
 			echo "  no fuzz targets built"; failed=$((failed + 1)); failures+=("no fuzz targets")
 		fi

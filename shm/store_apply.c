@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Publishing a config generation while allocators run.  Order (docs/store.md, "Apply"):
+ * Publishing a config generation while allocators run.  Order (docs/architecture.md, "Apply"):
  *   writer lock -> reconcile the published generation (repairs a crashed apply) -> compute the
  *   new pools' allocatable intervals, extents and segments -> wait for readers of the inactive
  *   area -> write it -> block/doom leases leaving the set or changing pool -> publish ctl (R1)

@@ -2,7 +2,7 @@
 /*
  * Node store internals shared by the files of shm/: the file layout (every shared struct with
  * fixed-width fields, explicit padding and static_asserts), the lease and owner state-word
- * encodings and the private handle.  Never included from outside shm/.  docs/store.md explains
+ * encodings and the private handle.  Never included from outside shm/.  docs/architecture.md explains
  * the layout, state machines, invariants and every acquire/release pairing (labels A*, R*, D*).
  */
 #ifndef RP_SHM_STORE_INTERNAL_H

@@ -3,7 +3,7 @@
  * Leases and owner records: begin / reserve / commit / abort / lookup / release, and the pieces
  * the sweeper shares.  Every lease transition is one CAS on its state word; every owner
  * transition one CAS (or a store by the record's sole owner) on the record's state word.
- * Labels (docs/store.md): A3/R3 record publication, D3 same-key detection, A5/R5 lease hand-over.
+ * Labels (docs/architecture.md): A3/R3 record publication, D3 same-key detection, A5/R5 lease hand-over.
  */
 #include <errno.h>
 #include <string.h>
