@@ -377,6 +377,7 @@ static int build_plan(struct pod *p, const struct rail *r, struct rp_rail_plan *
 {
 	memset(pl, 0, sizeof(*pl));
 	pl->kind = RP_RAIL_MACVLAN;
+	pl->rail = r->idx;
 	scopy(pl->master, sizeof(pl->master), r->master);
 	scopy(pl->name, sizeof(pl->name), r->name);
 	pl->mtu = r->mtu;
@@ -639,6 +640,7 @@ static int attach_del(struct pod *p, const char *path, struct rp_err *e)
 		memset(plans, 0, sizeof(plans));
 		for (unsigned i = 0; i < p->n; i++) {
 			plans[i].kind = RP_RAIL_MACVLAN;
+			plans[i].rail = p->rails[i].idx;
 			scopy(plans[i].name, sizeof(plans[i].name), p->rails[i].name);
 		}
 		ret = p->single ? detach_one(p, e) : rp_rails_detach(p->env->netns, plans, p->n, &p->opts, e);

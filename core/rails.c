@@ -59,16 +59,16 @@ static int validate(const struct rp_rail_plan *plans, unsigned n, struct rp_err 
 		const struct rp_rail_plan *p = &plans[i];
 		if (!p->name[0] || memchr(p->name, '\0', sizeof(p->name)) == NULL || !p->master[0] ||
 		    memchr(p->master, '\0', sizeof(p->master)) == NULL)
-			return rp_err_set(e, -EINVAL, "rail %u: interface name or master missing or longer than 15", i + 1);
+			return rp_err_set(e, -EINVAL, "rail %u: interface name or master missing or longer than 15", rp_rail_no(&plans[i], i));
 		if (p->kind != RP_RAIL_MACVLAN && p->kind != RP_RAIL_MOVE)
-			return rp_err_set(e, -EINVAL, "rail %u (%s): unknown kind %d", i + 1, p->name, p->kind);
+			return rp_err_set(e, -EINVAL, "rail %u (%s): unknown kind %d", rp_rail_no(&plans[i], i), p->name, p->kind);
 		if (p->naddrs > RP_RAILS_MAX_ADDRS || p->nroutes > RP_RAILS_MAX_ROUTES)
-			return rp_err_set(e, -EINVAL, "rail %u (%s): too many addresses or routes", i + 1, p->name);
+			return rp_err_set(e, -EINVAL, "rail %u (%s): too many addresses or routes", rp_rail_no(&plans[i], i), p->name);
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct rp_rail_addr *a = &p->addrs[k];
 			if ((a->ip.family != RP_FAM_V4 && a->ip.family != RP_FAM_V6) ||
 			    a->prefix > (a->ip.family == RP_FAM_V4 ? 32 : 128))
-				return rp_err_set(e, -EINVAL, "rail %u (%s): address %u has no family or a bad prefix", i + 1,
+				return rp_err_set(e, -EINVAL, "rail %u (%s): address %u has no family or a bad prefix", rp_rail_no(&plans[i], i),
 						  p->name, k + 1);
 		}
 		for (unsigned j = 0; j < i; j++)
@@ -121,7 +121,7 @@ static int queue_host(struct rp_nl_txn *host_t, struct rp_nl_txn *pod_t, int hos
 						    .up = true };
 			m = rp_nl_msg_macvlan_add(&mv);
 			undo = rp_nl_msg_link_del(0, p->name);
-			err = rp_nl_txn_add(host_t, m, undo, pod_t, NULL, NULL, "rail %u (%s): create macvlan %s on %s", i + 1,
+			err = rp_nl_txn_add(host_t, m, undo, pod_t, NULL, NULL, "rail %u (%s): create macvlan %s on %s", rp_rail_no(&plans[i], i),
 					    p->name, p->name, p->master);
 		} else {
 			/* The kernel keeps the ifindex across namespaces unless it is taken in the pod;
@@ -132,7 +132,7 @@ static int queue_host(struct rp_nl_txn *host_t, struct rp_nl_txn *pod_t, int hos
 						       .mtu = mli[i].mtu, .up = -1, .rp_filter = -1 };
 			m = rp_nl_msg_link_set(&mv);
 			undo = rp_nl_msg_link_set(&back);
-			err = rp_nl_txn_add(host_t, m, undo, pod_t, NULL, NULL, "rail %u (%s): move %s into the pod as %s", i + 1,
+			err = rp_nl_txn_add(host_t, m, undo, pod_t, NULL, NULL, "rail %u (%s): move %s into the pod as %s", rp_rail_no(&plans[i], i),
 					    p->name, p->master, p->name);
 		}
 		if (err)
@@ -158,20 +158,20 @@ static int queue_pod(struct rp_nl_txn *t, const struct rp_rail_plan *plans, unsi
 		const struct rp_rail_plan *p = &plans[i];
 		struct rp_nl_link_set ls = { .ifindex = pli[i].ifindex, .netns_fd = -1, .up = 1, .rp_filter = 0 };
 		if ((err = rp_nl_txn_add(t, rp_nl_msg_link_set(&ls), NULL, NULL, NULL, NULL,
-					 "rail %u (%s): set %s up with rp_filter 0", i + 1, p->name, p->name)))
+					 "rail %u (%s): set %s up with rp_filter 0", rp_rail_no(&plans[i], i), p->name, p->name)))
 			return err;
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct rp_rail_addr *a = &p->addrs[k];
 			if ((err = rp_nl_txn_add(t, rp_nl_msg_addr(true, pli[i].ifindex, &a->ip, a->prefix),
 						 rp_nl_msg_addr(false, pli[i].ifindex, &a->ip, a->prefix), NULL, NULL, NULL,
-						 "rail %u (%s): add address %s/%u on %s", i + 1, p->name,
+						 "rail %u (%s): add address %s/%u on %s", rp_rail_no(&plans[i], i), p->name,
 						 rp_nl_ip_str(&a->ip, b1, sizeof(b1)), a->prefix, p->name)))
 				return err;
 		}
 	}
 	for (unsigned i = 0; i < n; i++) {
 		const struct rp_rail_plan *p = &plans[i];
-		uint32_t table = rp_rails_table(o, i + 1), prio = rp_rails_prio(o, i + 1);
+		uint32_t table = rp_rails_table(o, rp_rail_no(&plans[i], i)), prio = rp_rails_prio(o, rp_rail_no(&plans[i], i));
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct rp_rail_addr *a = &p->addrs[k];
 			struct rp_ip net = network_of(&a->ip, a->prefix);
@@ -183,17 +183,17 @@ static int queue_pod(struct rp_nl_txn *t, const struct rp_rail_plan *plans, unsi
 
 			snprintf(what, sizeof(what), "%s/%u dev %s src %s", rp_nl_ip_str(&net, b1, sizeof(b1)), a->prefix,
 				 p->name, rp_nl_ip_str(&a->ip, b2, sizeof(b2)));
-			if ((err = add_route(t, i + 1, p->name, &sub, what)))
+			if ((err = add_route(t, rp_rail_no(&plans[i], i), p->name, &sub, what)))
 				return err;
 			if (gw) {
 				struct rp_nl_route def = { .table = table, .gw = gw, .oif = pli[i].ifindex, .family = af };
 				snprintf(what, sizeof(what), "default via %s dev %s", rp_nl_ip_str(gw, b1, sizeof(b1)), p->name);
-				if ((err = add_route(t, i + 1, p->name, &def, what)))
+				if ((err = add_route(t, rp_rail_no(&plans[i], i), p->name, &def, what)))
 					return err;
 			}
 			if ((err = rp_nl_txn_add(t, rp_nl_msg_rule(true, af, &a->ip, host_len, table, prio),
 						 rp_nl_msg_rule(false, af, &a->ip, host_len, table, prio), NULL, NULL, NULL,
-						 "rail %u (%s): add rule %u: from %s lookup %u", i + 1, p->name, prio,
+						 "rail %u (%s): add rule %u: from %s lookup %u", rp_rail_no(&plans[i], i), p->name, prio,
 						 rp_nl_ip_str(&a->ip, b1, sizeof(b1)), table)))
 				return err;
 		}
@@ -207,7 +207,7 @@ static int queue_pod(struct rp_nl_txn *t, const struct rp_rail_plan *plans, unsi
 			else
 				snprintf(what, sizeof(what), "%s/%u dev %s", rp_nl_ip_str(&r->dst, b1, sizeof(b1)), r->dst_len,
 					 p->name);
-			if ((err = add_route(t, i + 1, p->name, &mr, what)))
+			if ((err = add_route(t, rp_rail_no(&plans[i], i), p->name, &mr, what)))
 				return err;
 		}
 	}
@@ -287,7 +287,7 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 		if (plans[i].mtu && plans[i].mtu > mli[i].mtu) {
 			rp_err_set(e, -ERANGE,
 				   "rail %u (%s): MTU %u is above the MTU %u of its master %s; lower the network's mtu "
-				   "or raise the master's", i + 1, plans[i].name, plans[i].mtu, mli[i].mtu, plans[i].master);
+				   "or raise the master's", rp_rail_no(&plans[i], i), plans[i].name, plans[i].mtu, mli[i].mtu, plans[i].master);
 			if (e)
 				e->cni_code = RP_CNI_ERR_MTU;
 			return -ERANGE;
@@ -393,7 +393,7 @@ int rp_rails_detach(const char *netns, const struct rp_rail_plan *plans, unsigne
 			struct rp_nl_link_set back = { .ifindex = li.ifindex, .new_name = plans[i].master,
 						       .netns_fd = rp_nl_sock_ns_fd(host), .up = 0, .rp_filter = -1 };
 			if ((err = rp_nl_txn_add(t, rp_nl_msg_link_set(&back), NULL, NULL, NULL, NULL,
-						 "rail %u (%s): move back to the host as %s", i + 1, plans[i].name, plans[i].master)))
+						 "rail %u (%s): move back to the host as %s", rp_rail_no(&plans[i], i), plans[i].name, plans[i].master)))
 				goto nomem;
 		}
 	}
@@ -407,7 +407,7 @@ int rp_rails_detach(const char *netns, const struct rp_rail_plan *plans, unsigne
 		struct rp_nl_link_set mark = { .name = plans[i].name, .netns_fd = -1, .up = -1, .rp_filter = -1,
 					       .group = RP_RAILS_LINK_GROUP };
 		if ((err = rp_nl_txn_add(t, rp_nl_msg_link_set(&mark), NULL, NULL, NULL, NULL,
-					 "rail %u (%s): mark for deletion", i + 1, plans[i].name)))
+					 "rail %u (%s): mark for deletion", rp_rail_no(&plans[i], i), plans[i].name)))
 			goto nomem;
 	}
 	if ((err = rp_nl_txn_add(t, rp_nl_msg_link_del_group(RP_RAILS_LINK_GROUP), NULL, NULL, NULL, NULL,

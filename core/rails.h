@@ -79,7 +79,15 @@ struct rp_rail_plan {
 	struct rp_rail_route routes[RP_RAILS_MAX_ROUTES]; /* main table */
 	bool probe_gateway;       /* ARP/NDP the gateway(s), fail when silent */
 	bool probe_conflict;      /* fail when another host answers for our address */
+	unsigned rail;            /* rail number for table, rule priority and messages; 0: position
+				     (plans[i] is rail i + 1).  Single-rail mode sets it (net5 -> 5). */
 };
+
+/* The rail number of plans[@i]. */
+static inline unsigned rp_rail_no(const struct rp_rail_plan *p, unsigned i)
+{
+	return p->rail ? p->rail : i + 1;
+}
 
 struct rp_rails_opts {
 	const char *host_netns;   /* namespace file of the masters; NULL: the process's namespace */

@@ -123,19 +123,19 @@ int rp_rails_check(const char *netns, const struct rp_rail_plan *plans, unsigned
 	for (unsigned i = 0; i < n; i++) {
 		const struct rp_rail_plan *p = &plans[i];
 		const struct rp_nl_link_info *li = NULL, *lv = links.v;
-		uint32_t table = rp_rails_table(o, i + 1), prio = rp_rails_prio(o, i + 1);
+		uint32_t table = rp_rails_table(o, rp_rail_no(&plans[i], i)), prio = rp_rails_prio(o, rp_rail_no(&plans[i], i));
 
 		for (size_t j = 0; j < links.n; j++)
 			if (!strcmp(lv[j].name, p->name))
 				li = &lv[j];
 		if (!li) {
-			miss(&rep, "rail %u (%s): interface %s is missing", i + 1, p->name, p->name);
+			miss(&rep, "rail %u (%s): interface %s is missing", rp_rail_no(&plans[i], i), p->name, p->name);
 			continue;
 		}
 		if (!(li->flags & IFF_UP))
-			miss(&rep, "rail %u (%s): interface is down", i + 1, p->name);
+			miss(&rep, "rail %u (%s): interface is down", rp_rail_no(&plans[i], i), p->name);
 		if (p->mtu && li->mtu != p->mtu)
-			miss(&rep, "rail %u (%s): MTU is %u, want %u", i + 1, p->name, li->mtu, p->mtu);
+			miss(&rep, "rail %u (%s): MTU is %u, want %u", rp_rail_no(&plans[i], i), p->name, li->mtu, p->mtu);
 		for (unsigned k = 0; k < p->naddrs; k++) {
 			const struct rp_rail_addr *a = &p->addrs[k];
 			const struct rp_nl_addr_info *av = addrs.v;
@@ -147,26 +147,26 @@ int rp_rails_check(const char *netns, const struct rp_rail_plan *plans, unsigned
 			for (size_t j = 0; j < addrs.n && !found; j++)
 				found = av[j].ifindex == li->ifindex && av[j].prefix == a->prefix && ip_eq(&av[j].ip, &a->ip);
 			if (!found)
-				miss(&rep, "rail %u (%s): address %s/%u is missing", i + 1, p->name, b1, a->prefix);
+				miss(&rep, "rail %u (%s): address %s/%u is missing", rp_rail_no(&plans[i], i), p->name, b1, a->prefix);
 			found = false;
 			for (size_t j = 0; j < rules.n && !found; j++)
 				found = rv[j].table == table && rv[j].prio == prio && rv[j].src_len == host_len &&
 					ip_eq(&rv[j].src, &a->ip);
 			if (!found)
-				miss(&rep, "rail %u (%s): rule %u: from %s lookup %u is missing", i + 1, p->name, prio, b1, table);
+				miss(&rep, "rail %u (%s): rule %u: from %s lookup %u is missing", rp_rail_no(&plans[i], i), p->name, prio, b1, table);
 			struct rp_ip net = net_of(&a->ip, a->prefix);
 			if (!has_route(&routes, table, &net, a->prefix, NULL, li->ifindex))
-				miss(&rep, "rail %u (%s): route %s/%u dev %s table %u is missing", i + 1, p->name,
+				miss(&rep, "rail %u (%s): route %s/%u dev %s table %u is missing", rp_rail_no(&plans[i], i), p->name,
 				     rp_nl_ip_str(&net, b2, sizeof(b2)), a->prefix, p->name, table);
 			const struct rp_ip *gw = a->ip.family == RP_FAM_V4 ? &p->gw4 : &p->gw6;
 			if (gw->family == a->ip.family && !has_route(&routes, table, NULL, 0, gw, li->ifindex))
-				miss(&rep, "rail %u (%s): route default via %s table %u is missing", i + 1, p->name,
+				miss(&rep, "rail %u (%s): route default via %s table %u is missing", rp_rail_no(&plans[i], i), p->name,
 				     rp_nl_ip_str(gw, b2, sizeof(b2)), table);
 		}
 		for (unsigned k = 0; k < p->nroutes; k++) {
 			const struct rp_rail_route *r = &p->routes[k];
 			if (!has_route(&routes, RT_TABLE_MAIN, &r->dst, r->dst_len, r->gw.family ? &r->gw : NULL, li->ifindex))
-				miss(&rep, "rail %u (%s): route %s/%u%s%s dev %s (main table) is missing", i + 1, p->name,
+				miss(&rep, "rail %u (%s): route %s/%u%s%s dev %s (main table) is missing", rp_rail_no(&plans[i], i), p->name,
 				     rp_nl_ip_str(&r->dst, b1, sizeof(b1)), r->dst_len, r->gw.family ? " via " : "",
 				     r->gw.family ? rp_nl_ip_str(&r->gw, b2, sizeof(b2)) : "", p->name);
 		}

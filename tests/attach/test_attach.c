@@ -26,7 +26,7 @@
 
 #include "sim/node.h"
 
-static char prefix[16], node_ns[64], state[128], bindir[256], srcdir[256];
+static char prefix[16], node_ns[64], state[128], bindir[256], srcdir[256], tiny[64];
 static struct rp_sim_spec spec;
 static char nic_names[8][16], gw_cidrs[8][32];
 
@@ -167,13 +167,10 @@ static size_t leases_count(bool slots)
 	return n;
 }
 
+/* IP leases held; every rail of the seed set is also a shared-RDMA user (one slot each) */
 static size_t leases_held(void)
 {
-	size_t ips = leases_count(false), slots = leases_count(true);
-
-	/* every macvlan rail of the seed set is a shared-RDMA user: one slot per address */
-	assert_int_equal(ips, slots);
-	return ips;
+	return leases_count(false);
 }
 
 static char *conf_rails(const char *extra_rail5)
@@ -250,11 +247,20 @@ static int setup(void **st)
 	unlink(state);
 	for (int i = 0; i < 8; i++)
 		snprintf(files[i], sizeof(files[i]), "%s/tests/data/macvlan-8rail/gpu%d.yaml", srcdir, i + 1);
+	/* a pool with a single address on rail 5's subnet, outside gpu5-net15's range */
+	snprintf(tiny, sizeof(tiny), "/tmp/%s-tiny.yaml", prefix);
+	{
+		FILE *f = fopen(tiny, "w");
+		assert_non_null(f);
+		fputs("apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata:\n  name: tiny5\n"
+		      "spec:\n  subnet: 172.16.0.0/16\n  gateway: 172.16.15.254\n  ips:\n    - 172.16.15.250\n", f);
+		fclose(f);
+	}
 	{
 		char bin[300], st2[200], rdma[400];
 		char *argv[] = { bin, "--state", st2, "--node", "node1", "apply", "-f", files[0], "-f", files[1], "-f",
 				 files[2], "-f", files[3], "-f", files[4], "-f", files[5], "-f", files[6], "-f",
-				 files[7], "-f", rdma, NULL };
+				 files[7], "-f", rdma, "-f", tiny, NULL };
 		snprintf(bin, sizeof(bin), "%s/railpoolctl", bindir);
 		snprintf(st2, sizeof(st2), "%s", state);
 		snprintf(rdma, sizeof(rdma), "%s/tests/data/macvlan-8rail/rdma-shared-config.json", srcdir);
@@ -274,12 +280,13 @@ static int teardown(void **st)
 	char name[32];
 
 	(void)st;
-	for (int i = 1; i <= 4; i++) {
+	for (int i = 1; i <= 7; i++) {
 		snprintf(name, sizeof(name), "%sp%d", prefix, i);
 		pod_del(name);
 	}
 	rp_sim_down(&spec, &e);
 	unlink(state);
+	unlink(tiny);
 	return 0;
 }
 
@@ -405,6 +412,7 @@ static void test_add_check_del(void **st)
 	assert_non_null(res);
 	assert_pod_rails(pod, res);
 	assert_int_equal(leases_held(), 8);
+	assert_int_equal(leases_count(true), 8); /* rdma:spidernet.io/shared_cx5_gpuN users */
 	/* idempotent ADD: same addresses */
 	assert_int_equal(cni("ADD", "c1", pod, "net1", conf, &res2), 0);
 	assert_true(json_equal(json_object_get(res, "ips"), json_object_get(res2, "ips")));
@@ -417,6 +425,7 @@ static void test_add_check_del(void **st)
 	assert_int_equal(cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
+	assert_int_equal(leases_count(true), 0);
 	assert_int_equal(cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	json_decref(res);
 	json_decref(res2);
@@ -497,6 +506,80 @@ static void test_fail_rail5_kernel(void **st)
 	pod_del(pod);
 }
 
+/* Rail 5's pool runs out in the middle of a pod: code 100 naming the pool, nothing left. */
+static void test_fail_rail5_exhausted(void **st)
+{
+	char pod5[32], pod6[32];
+	json_t *res = NULL;
+	const char *conf = conf_rails("{\"cniType\":\"macvlan\",\"master\":\"enp15s0f0np0\","
+				      "\"ippools\":{\"ipv4\":[\"tiny5\"]}}");
+
+	(void)st;
+	snprintf(pod5, sizeof(pod5), "%sp5", prefix);
+	snprintf(pod6, sizeof(pod6), "%sp6", prefix);
+	pod_add(pod5, 5);
+	pod_add(pod6, 6);
+	assert_int_equal(cni("ADD", "c5", pod5, "net1", conf, NULL), 0); /* takes tiny5's only address */
+	assert_int_equal(leases_held(), 8);
+	assert_int_not_equal(cni("ADD", "c6", pod6, "net1", conf, &res), 0);
+	assert_non_null(res);
+	assert_int_equal(json_integer_value(json_object_get(res, "code")), 100);
+	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "tiny5"));
+	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
+	assert_pod_clean(pod6);
+	assert_int_equal(leases_held(), 8); /* only c5's */
+	assert_int_equal(cni("DEL", "c5", pod5, "net1", conf, NULL), 0);
+	assert_int_equal(leases_held(), 0);
+	json_decref(res);
+	pod_del(pod5);
+	pod_del(pod6);
+}
+
+/* Single-rail mode (Multus: one network config per rail): the rail number comes from
+ * CNI_IFNAME, and DEL of one rail leaves the pod's other rails alone. */
+static void test_single_rail(void **st)
+{
+	char pod[32], c3[512], c5[512];
+	json_t *rules, *r, *links;
+	size_t i;
+	bool r3 = false, r5 = false;
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp7", prefix);
+	pod_add(pod, 7);
+	snprintf(c3, sizeof(c3), "{\"cniVersion\":\"1.0.0\",\"name\":\"gpu3\",\"type\":\"railpool\","
+		 "\"rails\":[{\"network\":\"spiderpool/gpu3-macvlan\"}]}");
+	snprintf(c5, sizeof(c5), "{\"cniVersion\":\"1.0.0\",\"name\":\"gpu5\",\"type\":\"railpool\","
+		 "\"rails\":[{\"network\":\"spiderpool/gpu5-macvlan\"}]}");
+	assert_int_equal(cni("ADD", "c7", pod, "net3", c3, NULL), 0);
+	assert_int_equal(cni("ADD", "c7", pod, "net5", c5, NULL), 0);
+	rules = ipj(pod, "rule show");
+	json_array_foreach(rules, i, r) {
+		const char *t = json_string_value(json_object_get(r, "table"));
+		json_int_t prio = json_integer_value(json_object_get(r, "priority"));
+		if (t && !strcmp(t, "102")) {
+			r3 = true;
+			assert_int_equal(prio, 32702);
+		}
+		if (t && !strcmp(t, "104")) {
+			r5 = true;
+			assert_int_equal(prio, 32704);
+		}
+	}
+	assert_true(r3 && r5);
+	json_decref(rules);
+	assert_int_equal(cni("DEL", "c7", pod, "net3", c3, NULL), 0);
+	links = ipj(pod, "link show");
+	assert_null(find_link(links, "net3"));
+	assert_non_null(find_link(links, "net5"));
+	json_decref(links);
+	assert_int_equal(leases_held(), 1);
+	assert_int_equal(cni("DEL", "c7", pod, "net5", c5, NULL), 0);
+	assert_pod_clean(pod);
+	assert_int_equal(leases_held(), 0);
+	pod_del(pod);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +587,8 @@ int main(void)
 		cmocka_unit_test(test_del_after_netns_gone),
 		cmocka_unit_test(test_fail_rail5_mtu),
 		cmocka_unit_test(test_fail_rail5_kernel),
+		cmocka_unit_test(test_fail_rail5_exhausted),
+		cmocka_unit_test(test_single_rail),
 	};
 
 	if (geteuid() != 0) {
