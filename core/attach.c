@@ -56,20 +56,6 @@ struct pod {
 	int master_ifindex[RP_RAILS_MAX];
 };
 
-static int fail(struct rp_err *e, int code, int cni_code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(struct rp_err *e, int code, int cni_code, const char *fmt, ...)
-{
-	if (e) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-		e->code = code;
-		e->cni_code = cni_code;
-	}
-	return code;
-}
-
 /* Bounded copy that always terminates (truncates silently: callers copy validated names). */
 static void scopy(char *dst, size_t size, const char *src)
 {
@@ -136,14 +122,14 @@ static int parse_rails(struct pod *p, struct rp_err *e)
 		return with_code(e, ret, RP_CNI_ERR_INVALID_CONFIG);
 	p->n = p->rc.nrails;
 	if (!p->n || p->n > RP_RAILS_MAX)
-		return fail(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "rails: %u rails configured; give 1 to %d", p->n,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "rails: %u rails configured; give 1 to %d", p->n,
 			    RP_RAILS_MAX);
 	p->single = p->n == 1;
 	for (unsigned i = 0; i < p->n; i++) {
 		struct rail *r = &p->rails[i];
 		r->idx = p->single ? single_index(&p->rc, p->env->ifname) : i + 1;
 		if (rp_attach_ifname(p->env->ifname, i + 1, p->n, r->name))
-			return fail(e, -EINVAL, RP_CNI_ERR_INVALID_ENV,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_ENV,
 				    "CNI_IFNAME=%s: rail %u's interface name would exceed 15 characters; use a "
 				    "shorter name such as net1", p->env->ifname, i + 1);
 		char nm[16];
@@ -184,7 +170,7 @@ static int resolve_rails(struct pod *p, struct rp_err *e)
 			}
 			r->net = rp_model_view_net_find(&p->ss.v, slash ? ns : NULL, name);
 			if (!r->net)
-				return fail(e, -ENOENT, RP_CNI_ERR_INVALID_CONFIG,
+				return rp_err_setc(e, -ENOENT, RP_CNI_ERR_INVALID_CONFIG,
 					    "rails[%u].network: SpiderMultusConfig %s is not applied in node store %s; "
 					    "apply it with `railpoolctl apply -f` (see `railpoolctl get networks`)",
 					    i, c->network, p->ss.path);
@@ -202,11 +188,11 @@ static int resolve_rails(struct pod *p, struct rp_err *e)
 			r->mms = c->match_master_subnet;
 		}
 		if (r->cni_type != RP_CNI_MACVLAN)
-			return fail(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
+			return rp_err_setc(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
 				    "%s: cniType %s rails are not supported by this build of the rails pipeline; "
 				    "use railpool as the IPAM of sriov-cni meanwhile", r->label, rp_cni_type_name(r->cni_type));
 		if (!r->master[0])
-			return fail(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "%s: macvlan rail without a master interface",
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "%s: macvlan rail without a master interface",
 				    r->label);
 	}
 	return 0;
@@ -315,7 +301,7 @@ static int reserve_family(struct pod *p, struct rail *r, uint8_t fam, struct rp_
 		return with_code(e, nsel, RP_CNI_ERR_NO_POOL);
 	nstore = rp_session_store_pools(&p->ss, bidx, (uint32_t)nsel, sidx);
 	if (!nstore)
-		return fail(e, -ENOENT, RP_CNI_ERR_NO_POOL, "%s: the selected IPv%u pools are not applied on node %s",
+		return rp_err_setc(e, -ENOENT, RP_CNI_ERR_NO_POOL, "%s: the selected IPv%u pools are not applied on node %s",
 			    r->label, fam, rp_session_node());
 	ret = rp_store_reserve(p->ss.store, &r->o, sidx, nstore, NULL, &r->leases[r->nleases], e);
 	if (ret == -ENOSPC) {
@@ -324,7 +310,7 @@ static int reserve_family(struct pod *p, struct rail *r, uint8_t fam, struct rp_
 		for (int k = 0; k < nsel && off < sizeof(names) - 80; k++)
 			off += (size_t)snprintf(names + off, sizeof(names) - off, "%s%s", k ? ", " : "",
 						p->ss.v.pools[bidx[k]].name);
-		return fail(e, ret, RP_CNI_ERR_POOL_EXHAUSTED,
+		return rp_err_setc(e, ret, RP_CNI_ERR_POOL_EXHAUSTED,
 			    "%s: no free IPv%u address in pool%s %s; grow the pool or release addresses "
 			    "(`railpoolctl get pools`)", r->label, fam, nsel > 1 ? "s" : "", names);
 	}
@@ -354,7 +340,7 @@ static int reserve_rdma(struct pod *p, struct rail *r, struct rp_err *e)
 	sp = (uint32_t)idx;
 	ret = rp_store_reserve(p->ss.store, &r->o, &sp, 1, NULL, &r->leases[r->nleases], e);
 	if (ret == -ENOSPC)
-		return fail(e, ret, RP_CNI_ERR_RDMA_EXHAUSTED,
+		return rp_err_setc(e, ret, RP_CNI_ERR_RDMA_EXHAUSTED,
 			    "%s: shared RDMA resource %s has all its rdmaHcaMax users; raise rdmaHcaMax in the "
 			    "rdma shared device plugin config or stop pods using it", r->label, r->rdma_res);
 	if (ret)
@@ -391,7 +377,7 @@ static int build_plan(struct pod *p, const struct rail *r, struct rp_rail_plan *
 			continue; /* device slots */
 		bp = rp_session_pool_of(&p->ss, l->pool);
 		if (!bp)
-			return fail(e, -ESTALE, RP_CNI_ERR_CONFIG_CHANGED,
+			return rp_err_setc(e, -ESTALE, RP_CNI_ERR_CONFIG_CHANGED,
 				    "%s: its address is no longer in an applied pool (pools changed); DEL and ADD again",
 				    r->label);
 		if (pl->naddrs >= RP_RAILS_MAX_ADDRS)
@@ -469,7 +455,7 @@ static int build_result(struct pod *p, const struct rp_rail_plan *plans, const s
 	return 0;
 err_nomem:
 	json_decref(r);
-	return fail(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory building the result");
+	return rp_err_setc(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory building the result");
 }
 
 /* Every rail already LIVE (a repeated ADD): the same result, MACs read from the pod. */
@@ -494,7 +480,7 @@ static int add_existing(struct pod *p, json_t **result, struct rp_err *e)
 	if (!ret)
 		ret = rp_nl_links_get(ps, names, p->n, li, e);
 	if (ret)
-		return fail(e, ret, RP_CNI_ERR_TRY_AGAIN,
+		return rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN,
 			    "container %s already holds its rails in the node store but the pod's interfaces are not "
 			    "all there (%s); DEL the attachment first", p->env->container_id, e ? e->msg : "");
 	for (unsigned i = 0; i < p->n; i++) {
@@ -526,12 +512,12 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 			continue;
 		}
 		if (ret == -EBUSY) {
-			ret = fail(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: another process is attaching or detaching "
+			ret = rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: another process is attaching or detaching "
 				   "container %s right now; try again", r->label, p->env->container_id);
 			goto err_abort;
 		}
 		if (ret == -ENOSPC) {
-			ret = fail(e, ret, RP_CNI_ERR_OWNER_TABLE_FULL, "%s: the node store's attachment table is full; "
+			ret = rp_err_setc(e, ret, RP_CNI_ERR_OWNER_TABLE_FULL, "%s: the node store's attachment table is full; "
 				   "run `railpoolctl gc` or recreate the store with more owners", r->label);
 			goto err_abort;
 		}
@@ -546,7 +532,7 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 		    (ret = reserve_rdma(p, r, e)))
 			goto err_abort;
 		if (!r->nleases) {
-			ret = fail(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "%s: no ippools.ipv4 or ipv6 given", r->label);
+			ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "%s: no ippools.ipv4 or ipv6 given", r->label);
 			goto err_abort;
 		}
 	}
@@ -554,7 +540,7 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 		abort_all(p);
 		if (nexist == p->n)
 			return add_existing(p, result, e);
-		return fail(e, -EEXIST, RP_CNI_ERR_TRY_AGAIN,
+		return rp_err_setc(e, -EEXIST, RP_CNI_ERR_TRY_AGAIN,
 			    "container %s holds %u of its %u rails already (a previous ADD was not cleaned up); DEL "
 			    "the attachment, then ADD again", p->env->container_id, nexist, p->n);
 	}
@@ -579,7 +565,7 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 				struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = p->rails[j].name};
 				rp_store_release(p->ss.store, &k, NULL);
 			}
-			ret = fail(e, ret, ret == -ESTALE ? RP_CNI_ERR_CONFIG_CHANGED : RP_CNI_ERR_INTERNAL,
+			ret = rp_err_setc(e, ret, ret == -ESTALE ? RP_CNI_ERR_CONFIG_CHANGED : RP_CNI_ERR_INTERNAL,
 				   "%s: %s; nothing was attached, try again", p->rails[i].label,
 				   ret == -ESTALE ? "its address was excluded by a configuration applied meanwhile"
 						  : "the node store refused the commit");
@@ -617,7 +603,7 @@ static int detach_one(struct pod *p, struct rp_err *e)
 	if (ret)
 		return ret == -ENOENT ? 0 : ret;
 	if ((ret = rp_nl_txn_new(ps, &t)))
-		return fail(e, ret, RP_CNI_ERR_INTERNAL, "out of memory");
+		return rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "out of memory");
 	rp_nl_txn_add(t, rp_nl_msg_link_del(0, r->name), NULL, NULL, NULL, NULL, "delete link %s", r->name);
 	rp_nl_txn_add(t, rp_nl_msg_rule(false, AF_INET, NULL, 0, table, prio), NULL, NULL, NULL, NULL,
 		      "delete IPv4 rule table %u", table);
@@ -656,7 +642,7 @@ static int attach_del(struct pod *p, const char *path, struct rp_err *e)
 		struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = p->rails[i].name};
 		ret = rp_store_release(p->ss.store, &k, NULL);
 		if (ret == -EBUSY)
-			return fail(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: another process is working on container %s; "
+			return rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: another process is working on container %s; "
 				    "try again", p->rails[i].label, p->env->container_id);
 		if (ret < 0)
 			return with_code(e, ret, RP_CNI_ERR_INTERNAL);
@@ -677,10 +663,10 @@ static int attach_check(struct pod *p, struct rp_err *e)
 
 		ret = rp_store_lookup(p->ss.store, &k, &r->info);
 		if (ret == -ENOENT)
-			return fail(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "%s: container %s holds no attachment for it",
+			return rp_err_setc(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "%s: container %s holds no attachment for it",
 				    r->label, p->env->container_id);
 		if (ret)
-			return fail(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: attachment is being changed; try again", r->label);
+			return rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: attachment is being changed; try again", r->label);
 		r->nleases = r->info.nleases;
 		memcpy(r->leases, r->info.leases, sizeof(r->leases));
 		if ((ret = build_plan(p, r, &plans[i], e)))
@@ -718,7 +704,7 @@ static int attach_gc(struct pod *p, struct rp_err *e)
 	int ret;
 
 	if (!p->conf->has_valid)
-		return fail(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 			    "GC needs cni.dev/valid-attachments in the config (CNI 1.1.0)");
 	ret = rp_store_gc(p->ss.store, gc_keep, &g, false);
 	if (ret < 0)
@@ -735,7 +721,7 @@ int rp_attach_run(const struct rp_cni_env *env, const struct rp_cni_conf *conf, 
 	int ret;
 
 	if (!p)
-		return fail(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory");
+		return rp_err_setc(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory");
 	*result = NULL;
 	p->env = env;
 	p->conf = conf;
@@ -767,7 +753,7 @@ int rp_attach_run(const struct rp_cni_env *env, const struct rp_cni_conf *conf, 
 		ret = 0;
 		break;
 	default:
-		ret = fail(e, -EINVAL, RP_CNI_ERR_INVALID_ENV, "CNI_COMMAND %s is not handled in rails mode",
+		ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_ENV, "CNI_COMMAND %s is not handled in rails mode",
 			   rp_cni_cmd_name(env->cmd));
 	}
 out:

@@ -38,21 +38,6 @@ static int env_err(struct rp_err *e, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static int conf_err(struct rp_err *e, int code, int cni_code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int conf_err(struct rp_err *e, int code, int cni_code, const char *fmt, ...)
-{
-	if (e) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-		e->code = code;
-		e->cni_code = cni_code;
-	}
-	return code;
-}
-
 static int ip_parse(const char *s, struct rp_cni_ip *out, bool allow_zero_prefix)
 {
 	char buf[64];
@@ -141,7 +126,7 @@ static int parse_cni_args(const char *args, struct rp_cni_env *out, struct rp_er
 	int ret = 0;
 
 	if (!dup)
-		return conf_err(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory parsing CNI_ARGS");
+		return rp_err_setc(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory parsing CNI_ARGS");
 	for (tok = strtok_r(dup, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
 		char *eq = strchr(tok, '=');
 		const char *k = tok, *v;
@@ -157,7 +142,7 @@ static int parse_cni_args(const char *args, struct rp_cni_env *out, struct rp_er
 			char *ipsave = NULL, *one;
 			char *list = strdup(v);
 			if (!list) {
-				ret = conf_err(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory");
+				ret = rp_err_setc(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory");
 				goto out;
 			}
 			for (one = strtok_r(list, ",", &ipsave); one; one = strtok_r(NULL, ",", &ipsave)) {
@@ -324,19 +309,19 @@ static int get_string(const json_t *obj, const char *key, const char *path, char
 
 	if (!v || json_is_null(v)) {
 		if (required)
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"%s\" is missing; it must be a string", path);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"%s\" must be a string",
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"%s\" must be a string",
 				path);
 	s = json_string_value(v);
 	if (strlen(s) >= cap)
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 				"network config: \"%s\" = \"%.40s...\" is longer than %zu bytes", path, s, cap - 1);
 	if (required && !*s)
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"%s\" is empty", path);
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"%s\" is empty", path);
 	snprintf(dst, cap, "%s", s);
 	return 0;
 }
@@ -351,7 +336,7 @@ static int parse_pool_list(const json_t *arr, const char *path, char (*dst)[RP_N
 		return 0;
 	if (json_is_string(arr)) { /* a single name is common enough in hand-written configs */
 		if (strlen(json_string_value(arr)) >= RP_NAME_MAX || !*json_string_value(arr))
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"%s\" = \"%.64s\" is not a pool name (1..%d bytes)", path,
 					json_string_value(arr), RP_NAME_MAX - 1);
 		snprintf(dst[0], RP_NAME_MAX, "%s", json_string_value(arr));
@@ -359,16 +344,16 @@ static int parse_pool_list(const json_t *arr, const char *path, char (*dst)[RP_N
 		return 0;
 	}
 	if (!json_is_array(arr))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 				"network config: \"%s\" must be an array of pool names", path);
 	if (json_array_size(arr) > RP_CNI_MAX_POOLS)
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 				"network config: \"%s\" lists %zu pools; at most %d (use a wildcard)", path,
 				json_array_size(arr), RP_CNI_MAX_POOLS);
 	json_array_foreach(arr, i, v) {
 		const char *s = json_string_value(v);
 		if (!s || !*s || strlen(s) >= RP_NAME_MAX)
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"%s[%zu]\" must be a pool name string of 1..%d bytes", path,
 					i, RP_NAME_MAX - 1);
 		snprintf(dst[*n], RP_NAME_MAX, "%s", s);
@@ -386,15 +371,15 @@ static int parse_req_ips(const json_t *arr, const char *path, struct rp_cni_conf
 	if (!arr || json_is_null(arr))
 		return 0;
 	if (!json_is_array(arr))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 				"network config: \"%s\" must be an array of addresses", path);
 	json_array_foreach(arr, i, v) {
 		const char *s = json_string_value(v);
 		if (c->nreq >= RP_CNI_MAX_IPS)
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"%s\" requests more than %d addresses", path, RP_CNI_MAX_IPS);
 		if (!s || rp_cni_ip_parse(s, &c->req[c->nreq]) != 0)
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"%s[%zu]\" = %s%.64s%s is not an IPv4/IPv6 address", path,
 					i, s ? "\"" : "", s ? s : "(not a string)", s ? "\"" : "");
 		c->nreq++;
@@ -410,17 +395,17 @@ static int parse_prev_result(const json_t *prev, struct rp_cni_conf *c, struct r
 	if (!prev || json_is_null(prev))
 		return 0;
 	if (!json_is_object(prev))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"prevResult\" must be an object");
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"prevResult\" must be an object");
 	c->has_prev = true;
 	ips = json_object_get(prev, "ips");
 	if (!ips || json_is_null(ips))
 		return 0;
 	if (!json_is_array(ips))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"prevResult.ips\" must be an array");
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"prevResult.ips\" must be an array");
 	json_array_foreach(ips, i, v) {
 		const char *a = json_string_value(json_object_get(v, "address"));
 		if (!a || rp_cni_ip_parse(a, &c->prev[c->nprev]) != 0)
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"prevResult.ips[%zu].address\" must be an address with a "
 					"prefix such as \"10.0.0.5/24\"", i);
 		if (++c->nprev == RP_ARRAY_SIZE(c->prev))
@@ -449,16 +434,16 @@ static int parse_valid(const json_t *root, struct rp_cni_conf *c, struct rp_err 
 	if (!arr || json_is_null(arr))
 		return 0;
 	if (!json_is_array(arr))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"%s\" must be an array", key);
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"%s\" must be an array", key);
 	c->has_valid = true;
 	c->valid = calloc(json_array_size(arr) + 1, sizeof(*c->valid));
 	if (!c->valid)
-		return conf_err(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory");
+		return rp_err_setc(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory");
 	json_array_foreach(arr, i, v) {
 		const char *cid = json_string_value(json_object_get(v, "containerID"));
 		const char *ifn = json_string_value(json_object_get(v, "ifname"));
 		if (!cid || !ifn)
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"%s[%zu]\" needs string fields \"containerID\" and \"ifname\"",
 					key, i);
 		c->valid[c->nvalid].container_id = cid;
@@ -484,7 +469,7 @@ static int parse_routes(const json_t *arr, struct rp_cni_conf *c, struct rp_err 
 	json_t *v;
 
 	if (!json_is_array(arr) || json_array_size(arr) > RP_ARRAY_SIZE(c->routes))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 				"network config: \"ipam.routes\" must be an array of at most %zu {\"dst\", \"gw\"} objects",
 				RP_ARRAY_SIZE(c->routes));
 	json_array_foreach(arr, i, v) {
@@ -493,12 +478,12 @@ static int parse_routes(const json_t *arr, struct rp_cni_conf *c, struct rp_err 
 		const char *gw = json_string_value(gwv);
 
 		if (!json_is_object(v) || !dst || !strchr(dst, '/') || ip_parse(dst, &c->routes[i].dst, true))
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"ipam.routes[%zu].dst\" must be a CIDR such as \"10.0.0.0/8\"", i);
 		memset(&c->routes[i].gw, 0, sizeof(c->routes[i].gw));
 		if (gwv && (!gw || rp_ip_parse(gw, &c->routes[i].gw) ||
 			    c->routes[i].gw.family != c->routes[i].dst.ip.family))
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"ipam.routes[%zu].gw\" must be an address of the same family as dst", i);
 		c->nroutes++;
 	}
@@ -518,7 +503,7 @@ static int parse_ipam(const json_t *ipam, int cmd, struct rp_cni_conf *c, struct
 			const char *pk;
 			json_t *pv;
 			if (!json_is_object(v))
-				return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+				return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 						"network config: \"ipam.ippools\" must be an object "
 						"{\"ipv4\": [...], \"ipv6\": [...]}");
 			json_object_foreach(v, pk, pv) {
@@ -527,7 +512,7 @@ static int parse_ipam(const json_t *ipam, int cmd, struct rp_cni_conf *c, struct
 				else if (!strcmp(pk, "ipv6"))
 					ret = parse_pool_list(pv, "ipam.ippools.ipv6", c->pools_v6, &c->npools_v6, e);
 				else
-					ret = conf_err(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
+					ret = rp_err_setc(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
 						       "network config: \"ipam.ippools.%.64s\" is not supported; "
 						       "use \"ipv4\" and \"ipv6\"", pk);
 				if (ret)
@@ -542,12 +527,12 @@ static int parse_ipam(const json_t *ipam, int cmd, struct rp_cni_conf *c, struct
 		}
 		if (!strcmp(k, "defaultRoute")) {
 			if (!json_is_boolean(v))
-				return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+				return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 						"network config: \"ipam.defaultRoute\" must be true or false");
 			c->default_route = json_is_true(v);
 			continue;
 		}
-		return conf_err(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
+		return rp_err_setc(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
 				"network config: \"ipam.%.64s\" is not supported by railpool IPAM (known: type, "
 				"ippools, stateFile, defaultRoute); remove it", k);
 	}
@@ -567,15 +552,15 @@ int rp_cni_conf_parse(const char *buf, size_t len, int cmd, struct rp_cni_conf *
 	memset(c, 0, sizeof(*c));
 	c->root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!c->root)
-		return conf_err(e, -EINVAL, RP_CNI_ERR_DECODE,
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_DECODE,
 				"network config on stdin is not valid JSON: line %d, column %d: %s", jerr.line,
 				jerr.column, jerr.text);
 	if (!json_is_object(c->root))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_DECODE, "network config on stdin must be a JSON object");
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_DECODE, "network config on stdin must be a JSON object");
 
 	v = json_object_get(c->root, "cniVersion");
 	if (!v || !json_is_string(v))
-		return conf_err(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
+		return rp_err_setc(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
 				"network config: \"cniVersion\" is %s; railpool supports 0.3.0, 0.3.1, 0.4.0, "
 				"1.0.0 and 1.1.0", v ? "not a string" : "missing");
 	snprintf(c->cni_version, sizeof(c->cni_version), "%s", json_string_value(v));
@@ -583,17 +568,17 @@ int rp_cni_conf_parse(const char *buf, size_t len, int cmd, struct rp_cni_conf *
 	if (!c->version) {
 		const char *bad = json_string_value(v);
 		c->cni_version[0] = '\0'; /* answer in a version we speak */
-		return conf_err(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
+		return rp_err_setc(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
 				"network config: cniVersion \"%.32s\" is not supported; railpool supports 0.3.0, "
 				"0.3.1, 0.4.0, 1.0.0 and 1.1.0", bad);
 	}
 	if (cmd == RP_CNI_CMD_VERSION)
 		return 0;
 	if (cmd == RP_CNI_CMD_CHECK && c->version < RP_CNI_V(0, 4, 0))
-		return conf_err(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
+		return rp_err_setc(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
 				"CHECK needs cniVersion 0.4.0 or later; the config says \"%s\"", c->cni_version);
 	if ((cmd == RP_CNI_CMD_GC || cmd == RP_CNI_CMD_STATUS) && c->version < RP_CNI_V(1, 1, 0))
-		return conf_err(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
+		return rp_err_setc(e, -EPROTONOSUPPORT, RP_CNI_ERR_INCOMPATIBLE_VERSION,
 				"%s needs cniVersion 1.1.0; the config says \"%s\"", rp_cni_cmd_name(cmd),
 				c->cni_version);
 
@@ -603,19 +588,19 @@ int rp_cni_conf_parse(const char *buf, size_t len, int cmd, struct rp_cni_conf *
 
 	ipam = json_object_get(c->root, "ipam");
 	if (ipam && !json_is_null(ipam) && !json_is_object(ipam))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"ipam\" must be an object");
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"ipam\" must be an object");
 	if (!strcmp(c->type, "railpool") &&
 	    (json_object_get(c->root, "rails") || !ipam || json_is_null(ipam))) {
 		c->mode = RP_CNI_MODE_RAILS;
 	} else {
 		const char *it = json_string_value(json_object_get(ipam, "type"));
 		if (!ipam || json_is_null(ipam))
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"type\" is \"%.64s\" and there is no \"ipam\"; railpool "
 					"runs as \"type\": \"railpool\" or as \"ipam\": {\"type\": \"railpool\"}",
 					c->type);
 		if (!it || strcmp(it, "railpool"))
-			return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 					"network config: \"ipam.type\" is %s%.64s%s; this plugin is \"railpool\"",
 					it ? "\"" : "", it ? it : "missing", it ? "\"" : "");
 		c->mode = RP_CNI_MODE_IPAM;
@@ -632,7 +617,7 @@ int rp_cni_conf_parse(const char *buf, size_t len, int cmd, struct rp_cni_conf *
 		return ret;
 	v = json_object_get(c->root, "runtimeConfig");
 	if (v && !json_is_null(v) && !json_is_object(v))
-		return conf_err(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"runtimeConfig\" must be an object");
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "network config: \"runtimeConfig\" must be an object");
 	if ((ret = parse_req_ips(json_object_get(v, "ips"), "runtimeConfig.ips", c, e)))
 		return ret;
 	if ((ret = get_string(c->root, "deviceID", "deviceID", c->device_id, sizeof(c->device_id), false, e)) ||

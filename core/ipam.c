@@ -10,6 +10,7 @@
 #include "core/model.h"
 #include "core/owner_data.h"
 #include "core/select.h"
+#include "core/session.h"
 
 /* A selected pool: store index and blob record. */
 struct sel_pool {
@@ -22,48 +23,12 @@ struct sel {
 	struct sel_pool p[RP_CNI_MAX_POOLS * 4];
 };
 
-static int fail(struct rp_err *e, int code, int cni_code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(struct rp_err *e, int code, int cni_code, const char *fmt, ...)
-{
-	if (e) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-		e->code = code;
-		e->cni_code = cni_code;
-	}
-	return code;
-}
-
 /* @state_path is normally resolved by the caller already; NULL/"" falls back to env/default. */
 static const char *state_of(const struct rp_cni_conf *c, const char *state_path)
 {
 	if ((!state_path || !*state_path) && c->state_file[0])
 		return c->state_file;
 	return rp_store_path(state_path);
-}
-
-static int open_store(const char *path, struct rp_store **s, struct rp_err *e)
-{
-	struct rp_err oe = {0};
-	int ret = rp_store_open(path, 0, NULL, s, &oe);
-
-	if (ret == 0)
-		return 0;
-	if (ret == -ENOENT)
-		return fail(e, ret, RP_CNI_ERR_IO,
-			    "node store %s does not exist; load the pools with `railpoolctl --state %s apply -f "
-			    "POOLS.yaml`, or point ipam.stateFile / RAILPOOL_STATE at the right file", path, path);
-	/* shm/'s message normally names the file and the fix already; add what is missing. */
-	if (!oe.msg[0])
-		snprintf(oe.msg, sizeof(oe.msg), "%s", strerror(-ret));
-	if (ret == -EBADMSG || ret == -EPROTO)
-		return fail(e, ret, RP_CNI_ERR_STORE_CORRUPT, "%s%s%s%s%s", strstr(oe.msg, path) ? "" : "node store ",
-			    strstr(oe.msg, path) ? "" : path, strstr(oe.msg, path) ? "" : ": ", oe.msg,
-			    strstr(oe.msg, "fsck") ? "" : "; check it with `railpoolctl fsck`");
-	return fail(e, ret, RP_CNI_ERR_IO, "%s%s%s%s", strstr(oe.msg, path) ? "" : "cannot open node store ",
-		    strstr(oe.msg, path) ? "" : path, strstr(oe.msg, path) ? "" : ": ", oe.msg);
 }
 
 /* Appends to @why (for the "nothing usable" message) without overflowing. */
@@ -114,7 +79,7 @@ static int select_family(struct rp_store *s, const struct rp_model_view *v, uint
 	if (n == -ENOENT && !nrefs)
 		return 0; /* no default pool of this family: the family is simply not used */
 	if (n < 0)
-		return fail(e, n, n == -ENOENT ? RP_CNI_ERR_NO_POOL : RP_CNI_ERR_INVALID_CONFIG,
+		return rp_err_setc(e, n, n == -ENOENT ? RP_CNI_ERR_NO_POOL : RP_CNI_ERR_INVALID_CONFIG,
 			    "%s; check the names against `railpoolctl get pools`", se.msg);
 	for (int i = 0; i < n; i++) {
 		const struct rp_blob_pool *bp = &v->pools[idx[i]];
@@ -129,7 +94,7 @@ static int select_family(struct rp_store *s, const struct rp_model_view *v, uint
 		sl->n++;
 	}
 	if (!sl->n)
-		return fail(e, -ENOENT, RP_CNI_ERR_NO_POOL, "%s: no IPv%u pool usable here: %s", what, fam, why);
+		return rp_err_setc(e, -ENOENT, RP_CNI_ERR_NO_POOL, "%s: no IPv%u pool usable here: %s", what, fam, why);
 	return 0;
 }
 
@@ -146,7 +111,7 @@ static int select_both(struct rp_store *s, const struct rp_model_view *v, const 
 				 defaults, s6, e)))
 		return ret;
 	if (!s4->n && !s6->n)
-		return fail(e, -ENOENT, RP_CNI_ERR_NO_POOL, "ipam.ippools names no pool and no applied pool is "
+		return rp_err_setc(e, -ENOENT, RP_CNI_ERR_NO_POOL, "ipam.ippools names no pool and no applied pool is "
 			    "marked default: true; list pools in ipam.ippools.ipv4 / ipv6");
 	return 0;
 }
@@ -159,35 +124,6 @@ static int pool_list(const struct sel *sl, uint32_t *idx, char *names, size_t ca
 		why_add(names, cap, "%s%s", i ? ", " : "", sl->p[i].bp->name);
 	}
 	return (int)sl->n;
-}
-
-static bool ip_is_zero(const uint8_t b[16])
-{
-	for (int i = 0; i < 16; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-static struct rp_ip blob_ip(uint8_t fam, const uint8_t b[16])
-{
-	struct rp_ip ip;
-
-	ip.family = fam;
-	memcpy(ip.b, b, 16);
-	return ip;
-}
-
-/* The blob record of the pool that store index @pool names in the pinned generation. */
-static const struct rp_blob_pool *pool_of_lease(struct rp_store *s, const struct rp_model_view *v, uint32_t pool)
-{
-	struct rp_store_pool_info pi;
-	int bi;
-
-	if (pool == UINT32_MAX || rp_store_pool_info(s, pool, &pi) != 0)
-		return NULL;
-	bi = rp_model_view_pool_find(v, pi.name);
-	return bi < 0 ? NULL : &v->pools[bi];
 }
 
 static bool route_dup(json_t *res, const char *dst)
@@ -220,7 +156,7 @@ static int build_result(struct rp_store *s, const struct rp_model_view *v, const
 	if (!res)
 		goto err_nomem;
 	for (uint32_t i = 0; i < n; i++) {
-		const struct rp_blob_pool *bp = pool_of_lease(s, v, leases[i].pool);
+		const struct rp_blob_pool *bp = rp_session_pool_of_store(s, v, leases[i].pool);
 		struct rp_ip gw;
 		bool has_gw;
 		char a[64];
@@ -228,17 +164,17 @@ static int build_result(struct rp_store *s, const struct rp_model_view *v, const
 		if (!bp) {
 			rp_ip_format(&leases[i].ip, a, sizeof(a));
 			json_decref(res);
-			return fail(e, -ESTALE, RP_CNI_ERR_CONFIG_CHANGED,
+			return rp_err_setc(e, -ESTALE, RP_CNI_ERR_CONFIG_CHANGED,
 				    "address %s is no longer in any applied pool (pools changed); DEL and ADD again", a);
 		}
 		has_gw = bp->flags & RP_BLOB_POOL_GATEWAY;
-		gw = blob_ip(bp->family, bp->gateway);
+		gw = rp_session_blob_ip(bp->family, bp->gateway);
 		if (rp_cni_result_add_ip(res, c->version, &leases[i].ip, bp->prefix, has_gw ? &gw : NULL))
 			goto err_nomem;
 		for (uint32_t r = 0; r < bp->nroutes; r++) {
 			const struct rp_blob_route *rt = &v->routes[bp->routes_first + r];
-			struct rp_ip dst = blob_ip(rt->family, rt->dst), rgw = blob_ip(rt->family, rt->gw);
-			const struct rp_ip *g = !ip_is_zero(rt->gw) ? &rgw : has_gw ? &gw : NULL;
+			struct rp_ip dst = rp_session_blob_ip(rt->family, rt->dst), rgw = rp_session_blob_ip(rt->family, rt->gw);
+			const struct rp_ip *g = !rp_session_ip_is_zero(rt->gw) ? &rgw : has_gw ? &gw : NULL;
 			if (add_route(res, &dst, rt->prefix, g))
 				goto err_nomem;
 		}
@@ -261,30 +197,7 @@ static int build_result(struct rp_store *s, const struct rp_model_view *v, const
 	return 0;
 err_nomem:
 	json_decref(res);
-	return fail(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory building the result");
-}
-
-static int view_open(struct rp_store *s, struct rp_store_view *sv, struct rp_model_view *v, const char *path,
-		     struct rp_err *e)
-{
-	struct rp_err ve = {0};
-	int ret = rp_store_read_begin(s, sv);
-
-	if (ret)
-		return fail(e, ret, RP_CNI_ERR_IO, "node store %s: cannot read its configuration: %s", path,
-			    strerror(-ret));
-	ret = rp_model_view_init(v, sv->blob, sv->blob_len, &ve);
-	if (ret) {
-		rp_store_read_end(s);
-		return fail(e, ret, RP_CNI_ERR_STORE_CORRUPT, "node store %s: %s; re-apply the manifests with "
-			    "the railpoolctl of this build", path, ve.msg);
-	}
-	if (!rp_model_view_npools(v)) {
-		rp_store_read_end(s);
-		return fail(e, -ENOENT, RP_CNI_ERR_NO_CONFIG, "node store %s holds no pools; load them with "
-			    "`railpoolctl --state %s apply -f POOLS.yaml`", path, path);
-	}
-	return 0;
+	return rp_err_setc(e, -ENOMEM, RP_CNI_ERR_INTERNAL, "out of memory building the result");
 }
 
 /* Every requested address, from CNI_ARGS and the config. */
@@ -331,19 +244,19 @@ static int reserve_all(struct rp_store *s, struct rp_owner *o, const struct rp_c
 			requested = true;
 			rp_ip_format(&req[r].ip, a, sizeof(a));
 			if (!np)
-				return fail(e, -ENOENT, RP_CNI_ERR_IP_NOT_IN_POOL,
+				return rp_err_setc(e, -ENOENT, RP_CNI_ERR_IP_NOT_IN_POOL,
 					    "requested address %s: the config selects no IPv%u pool "
 					    "(ipam.ippools.ipv%u); add the pool that holds it", a, fams[f], fams[f]);
 			ret = rp_store_reserve(s, o, idx, (uint32_t)np, &req[r].ip, &leases[*nleases], &re);
 			if (ret == -EADDRINUSE)
-				return fail(e, ret, RP_CNI_ERR_IP_IN_USE,
+				return rp_err_setc(e, ret, RP_CNI_ERR_IP_IN_USE,
 					    "requested address %s is already in use (pools %s); pick another or DEL "
 					    "the attachment holding it", a, names);
 			if (ret == -ENOENT)
-				return fail(e, ret, RP_CNI_ERR_IP_NOT_IN_POOL,
+				return rp_err_setc(e, ret, RP_CNI_ERR_IP_NOT_IN_POOL,
 					    "requested address %s is not in any selected IPv%u pool (%s)", a, fams[f], names);
 			if (ret)
-				return fail(e, ret, ret == -E2BIG ? RP_CNI_ERR_INVALID_CONFIG : RP_CNI_ERR_INTERNAL,
+				return rp_err_setc(e, ret, ret == -E2BIG ? RP_CNI_ERR_INVALID_CONFIG : RP_CNI_ERR_INTERNAL,
 					    "reserving requested address %s: %s", a, re.msg[0] ? re.msg : strerror(-ret));
 			(*nleases)++;
 		}
@@ -351,11 +264,11 @@ static int reserve_all(struct rp_store *s, struct rp_owner *o, const struct rp_c
 			continue;
 		ret = rp_store_reserve(s, o, idx, (uint32_t)np, NULL, &leases[*nleases], &re);
 		if (ret == -ENOSPC)
-			return fail(e, ret, RP_CNI_ERR_POOL_EXHAUSTED,
+			return rp_err_setc(e, ret, RP_CNI_ERR_POOL_EXHAUSTED,
 				    "IPv%u pools exhausted: no free address in %s; grow the pool (railpoolctl apply) or "
 				    "release attachments (railpoolctl gc)", fams[f], names);
 		if (ret)
-			return fail(e, ret, RP_CNI_ERR_INTERNAL, "reserving an IPv%u address from %s: %s", fams[f],
+			return rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "reserving an IPv%u address from %s: %s", fams[f],
 				    names, re.msg[0] ? re.msg : strerror(-ret));
 		(*nleases)++;
 	}
@@ -384,12 +297,12 @@ int rp_ipam_add(const struct rp_cni_env *env, const struct rp_cni_conf *c, const
 	int ret, attempt;
 
 	*result = NULL;
-	ret = open_store(path, &s, e);
+	ret = rp_session_open_store(path, &s, e);
 	if (ret)
 		return ret;
 	rp_owner_data_init(&od, RP_OWNER_KIND_IPAM, c->name);
 	for (attempt = 0;; attempt++) {
-		ret = view_open(s, &sv, &v, path, e);
+		ret = rp_session_view(s, &sv, &v, path, true, e);
 		if (ret)
 			goto out_close;
 		if ((ret = select_both(s, &v, c, &s4, &s6, e)))
@@ -401,17 +314,17 @@ int rp_ipam_add(const struct rp_cni_env *env, const struct rp_cni_conf *c, const
 			goto out_end;
 		}
 		if (ret == -EBUSY) {
-			fail(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: another railpool process is "
+			rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: another railpool process is "
 			     "adding or deleting this attachment; try again", env->container_id, env->ifname);
 			goto out_end;
 		}
 		if (ret == -ENOSPC) {
-			fail(e, ret, RP_CNI_ERR_OWNER_TABLE_FULL, "node store %s: the attachment table is full; run "
+			rp_err_setc(e, ret, RP_CNI_ERR_OWNER_TABLE_FULL, "node store %s: the attachment table is full; run "
 			     "`railpoolctl gc` or recreate the store with more owners", path);
 			goto out_end;
 		}
 		if (ret) {
-			fail(e, ret, RP_CNI_ERR_INTERNAL, "container %s ifname %s: cannot start the attachment: %s",
+			rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "container %s ifname %s: cannot start the attachment: %s",
 			     env->container_id, env->ifname, strerror(-ret));
 			goto out_end;
 		}
@@ -420,7 +333,7 @@ int rp_ipam_add(const struct rp_cni_env *env, const struct rp_cni_conf *c, const
 			goto out_abort;
 		ret = rp_store_owner_set_data(s, &o, &od, sizeof(od));
 		if (ret) {
-			fail(e, ret, RP_CNI_ERR_INTERNAL, "recording the attachment: %s", strerror(-ret));
+			rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "recording the attachment: %s", strerror(-ret));
 			goto out_abort;
 		}
 		ret = build_result(s, &v, c, leases, nleases, result, e);
@@ -438,7 +351,7 @@ int rp_ipam_add(const struct rp_cni_env *env, const struct rp_cni_conf *c, const
 		if (ret) {
 			json_decref(*result);
 			*result = NULL;
-			fail(e, ret, ret == -ESTALE ? RP_CNI_ERR_CONFIG_CHANGED : RP_CNI_ERR_INTERNAL,
+			rp_err_setc(e, ret, ret == -ESTALE ? RP_CNI_ERR_CONFIG_CHANGED : RP_CNI_ERR_INTERNAL,
 			     "committing the attachment: %s; try again", strerror(-ret));
 			goto out_abort;
 		}
@@ -462,23 +375,23 @@ int rp_ipam_del(const struct rp_cni_env *env, const struct rp_cni_conf *c, const
 	struct rp_store *s;
 	int ret;
 
-	ret = open_store(path, &s, e);
+	ret = rp_session_open_store(path, &s, e);
 	if (ret == -ENOENT)
 		return 0; /* nothing was ever allocated here */
 	if (ret)
 		return ret;
 	ret = rp_store_read_begin(s, &sv);
 	if (ret) {
-		fail(e, ret, RP_CNI_ERR_IO, "node store %s: %s", path, strerror(-ret));
+		rp_err_setc(e, ret, RP_CNI_ERR_IO, "node store %s: %s", path, strerror(-ret));
 		goto out;
 	}
 	ret = rp_store_release(s, &key, NULL);
 	rp_store_read_end(s);
 	if (ret == -EBUSY)
-		fail(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: another railpool process is working "
+		rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: another railpool process is working "
 		     "on this attachment; try again", env->container_id, env->ifname);
 	else if (ret < 0)
-		fail(e, ret, RP_CNI_ERR_INTERNAL, "releasing container %s ifname %s: %s", env->container_id,
+		rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "releasing container %s ifname %s: %s", env->container_id,
 		     env->ifname, strerror(-ret));
 out:
 	rp_store_close(s);
@@ -504,42 +417,42 @@ int rp_ipam_check(const struct rp_cni_env *env, const struct rp_cni_conf *c, con
 	struct rp_owner_info info;
 	int ret;
 
-	ret = open_store(path, &s, e);
+	ret = rp_session_open_store(path, &s, e);
 	if (ret == -ENOENT)
-		return fail(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "container %s ifname %s: no addresses held "
+		return rp_err_setc(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "container %s ifname %s: no addresses held "
 			    "(node store %s does not exist)", env->container_id, env->ifname, path);
 	if (ret)
 		return ret;
-	ret = view_open(s, &sv, &v, path, e);
+	ret = rp_session_view(s, &sv, &v, path, true, e);
 	if (ret)
 		goto out_close;
 	ret = rp_store_lookup(s, &key, &info);
 	if (ret == -ENOENT) {
-		fail(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "container %s ifname %s: railpool holds no addresses "
+		rp_err_setc(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "container %s ifname %s: railpool holds no addresses "
 		     "for this attachment", env->container_id, env->ifname);
 		goto out_end;
 	}
 	if (ret == -EBUSY) {
-		fail(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: being added or deleted; try again",
+		rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: being added or deleted; try again",
 		     env->container_id, env->ifname);
 		goto out_end;
 	}
 	if (ret) {
-		fail(e, ret, RP_CNI_ERR_INTERNAL, "looking up container %s: %s", env->container_id, strerror(-ret));
+		rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "looking up container %s: %s", env->container_id, strerror(-ret));
 		goto out_end;
 	}
 	for (uint32_t i = 0; i < info.nleases; i++) {
-		const struct rp_blob_pool *bp = pool_of_lease(s, &v, info.leases[i].pool);
+		const struct rp_blob_pool *bp = rp_session_pool_of_store(s, &v, info.leases[i].pool);
 		char a[64];
 
 		rp_ip_format(&info.leases[i].ip, a, sizeof(a));
 		if (!bp) {
-			ret = fail(e, -ESTALE, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: address %s is no "
+			ret = rp_err_setc(e, -ESTALE, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: address %s is no "
 				   "longer in any applied pool", env->container_id, env->ifname, a);
 			goto out_end;
 		}
 		if (c->has_prev && !prev_has(c, &info.leases[i].ip, bp->prefix)) {
-			ret = fail(e, -EINVAL, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: railpool holds "
+			ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: railpool holds "
 				   "%s/%u but prevResult.ips does not list it", env->container_id, env->ifname, a,
 				   bp->prefix);
 			goto out_end;
@@ -552,7 +465,7 @@ int rp_ipam_check(const struct rp_cni_env *env, const struct rp_cni_conf *c, con
 			held |= !memcmp(&info.leases[j].ip, &c->prev[i].ip, sizeof(struct rp_ip));
 		if (!held) {
 			rp_ip_format(&c->prev[i].ip, a, sizeof(a));
-			ret = fail(e, -EINVAL, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: prevResult.ips "
+			ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: prevResult.ips "
 				   "lists %s, which railpool does not hold for this attachment", env->container_id,
 				   env->ifname, a);
 			goto out_end;
@@ -594,16 +507,16 @@ int rp_ipam_gc(const struct rp_cni_env *env, const struct rp_cni_conf *c, const 
 
 	(void)env;
 	if (!c->has_valid)
-		return fail(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "GC: the config has no "
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "GC: the config has no "
 			    "\"cni.dev/valid-attachments\" list; refusing to guess which attachments are live");
-	ret = open_store(path, &s, e);
+	ret = rp_session_open_store(path, &s, e);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
 		return ret;
 	ret = rp_store_read_begin(s, &sv);
 	if (ret) {
-		fail(e, ret, RP_CNI_ERR_IO, "node store %s: %s", path, strerror(-ret));
+		rp_err_setc(e, ret, RP_CNI_ERR_IO, "node store %s: %s", path, strerror(-ret));
 		goto out;
 	}
 	ret = rp_store_gc(s, gc_keep, &g, false);
@@ -612,7 +525,7 @@ int rp_ipam_gc(const struct rp_cni_env *env, const struct rp_cni_conf *c, const 
 		(void)rp_store_sweep(s, 0, &st);
 		ret = 0;
 	} else {
-		fail(e, ret, ret == -EBUSY ? RP_CNI_ERR_TRY_AGAIN : RP_CNI_ERR_INTERNAL, "GC of network %s: %s",
+		rp_err_setc(e, ret, ret == -EBUSY ? RP_CNI_ERR_TRY_AGAIN : RP_CNI_ERR_INTERNAL, "GC of network %s: %s",
 		     c->name, strerror(-ret));
 	}
 	rp_store_read_end(s);
@@ -633,16 +546,16 @@ int rp_ipam_status(const struct rp_cni_env *env, const struct rp_cni_conf *c, co
 	int ret;
 
 	(void)env;
-	ret = open_store(path, &s, &ie);
+	ret = rp_session_open_store(path, &s, &ie);
 	if (ret)
-		return fail(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
-	ret = view_open(s, &sv, &v, path, &ie);
+		return rp_err_setc(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
+	ret = rp_session_view(s, &sv, &v, path, true, &ie);
 	if (ret) {
-		fail(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
+		rp_err_setc(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
 		goto out_close;
 	}
 	if ((ret = select_both(s, &v, c, &sl[0], &sl[1], &ie))) {
-		fail(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
+		rp_err_setc(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
 		goto out_end;
 	}
 	for (int f = 0; f < 2; f++) {
@@ -659,7 +572,7 @@ int rp_ipam_status(const struct rp_cni_env *env, const struct rp_cni_conf *c, co
 				free_total += pi.free;
 		}
 		if (!free_total) {
-			ret = fail(e, -ENOSPC, RP_CNI_ERR_NOT_AVAILABLE, "IPv%d pools exhausted: no free address in %s",
+			ret = rp_err_setc(e, -ENOSPC, RP_CNI_ERR_NOT_AVAILABLE, "IPv%d pools exhausted: no free address in %s",
 				   f ? 6 : 4, names);
 			goto out_end;
 		}
@@ -688,7 +601,7 @@ int rp_ipam_run(const struct rp_cni_env *env, const struct rp_cni_conf *conf, co
 	case RP_CNI_CMD_STATUS:
 		return rp_ipam_status(env, conf, state_path, e);
 	default:
-		return fail(e, -EINVAL, RP_CNI_ERR_INVALID_ENV, "CNI_COMMAND %s is not an IPAM command",
+		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_ENV, "CNI_COMMAND %s is not an IPAM command",
 			    rp_cni_cmd_name(env->cmd));
 	}
 }

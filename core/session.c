@@ -10,58 +10,61 @@
 
 #include "core/errors.h"
 
-static int fail(struct rp_err *e, int code, int cni_code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(struct rp_err *e, int code, int cni_code, const char *fmt, ...)
+int rp_session_open_store(const char *path, struct rp_store **out, struct rp_err *e)
 {
-	if (e) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-		va_end(ap);
-		e->code = code;
-		e->cni_code = cni_code;
+	struct rp_err oe = {0};
+	int ret = rp_store_open(path, 0, NULL, out, &oe);
+
+	if (ret == 0)
+		return 0;
+	if (ret == -ENOENT)
+		return rp_err_setc(e, ret, RP_CNI_ERR_IO,
+				   "node store %s does not exist; load the manifests with `railpoolctl --state %s apply -f "
+				   "FILE.yaml`, or point stateFile / ipam.stateFile / RAILPOOL_STATE at the right file",
+				   path, path);
+	if (ret == -EBADMSG || ret == -EPROTO)
+		return rp_err_setc(e, ret, RP_CNI_ERR_STORE_CORRUPT, "node store %s is unusable: %s; run `railpoolctl "
+				   "--state %s fsck`", path, oe.msg[0] ? oe.msg : strerror(-ret), path);
+	return rp_err_setc(e, ret, RP_CNI_ERR_IO, "cannot open node store %s: %s", path,
+			   oe.msg[0] ? oe.msg : strerror(-ret));
+}
+
+int rp_session_view(struct rp_store *s, struct rp_store_view *sv, struct rp_model_view *v, const char *path,
+		    bool need_pools, struct rp_err *e)
+{
+	struct rp_err ve = {0};
+	int ret = rp_store_read_begin(s, sv);
+
+	if (ret)
+		return rp_err_setc(e, ret, RP_CNI_ERR_IO, "node store %s: cannot read its configuration: %s", path,
+				   strerror(-ret));
+	ret = rp_model_view_init(v, sv->blob, sv->blob_len, &ve);
+	if (ret) {
+		rp_store_read_end(s);
+		return rp_err_setc(e, ret, RP_CNI_ERR_STORE_CORRUPT, "node store %s: %s; re-apply the manifests with "
+				   "the railpoolctl of this build", path, ve.msg);
 	}
-	return code;
+	if (need_pools && !rp_model_view_npools(v)) {
+		rp_store_read_end(s);
+		return rp_err_setc(e, -ENOENT, RP_CNI_ERR_NO_CONFIG, "node store %s holds no pools; load them with "
+				   "`railpoolctl --state %s apply -f POOLS.yaml`", path, path);
+	}
+	return 0;
 }
 
 int rp_session_open(struct rp_session *ss, const char *path, struct rp_err *e)
 {
-	struct rp_err oe = {0};
-	int ret;
-
 	memset(ss, 0, sizeof(*ss));
 	ss->path = path;
-	ret = rp_store_open(path, 0, NULL, &ss->store, &oe);
-	if (ret == 0)
-		return 0;
-	if (ret == -ENOENT)
-		return fail(e, ret, RP_CNI_ERR_IO,
-			    "node store %s does not exist; load the manifests with `railpoolctl --state %s apply -f "
-			    "FILE.yaml`, or point stateFile / RAILPOOL_STATE at the right file", path, path);
-	if (ret == -EBADMSG || ret == -EPROTO)
-		return fail(e, ret, RP_CNI_ERR_STORE_CORRUPT, "node store %s is unusable: %s; run `railpoolctl "
-			    "--state %s fsck`", path, oe.msg[0] ? oe.msg : strerror(-ret), path);
-	return fail(e, ret, RP_CNI_ERR_IO, "cannot open node store %s: %s", path,
-		    oe.msg[0] ? oe.msg : strerror(-ret));
+	return rp_session_open_store(path, &ss->store, e);
 }
 
 int rp_session_read(struct rp_session *ss, bool need_pools, struct rp_err *e)
 {
-	struct rp_err ve = {0};
-	int ret = rp_store_read_begin(ss->store, &ss->sv);
+	int ret = rp_session_view(ss->store, &ss->sv, &ss->v, ss->path, need_pools, e);
 
-	if (ret)
-		return fail(e, ret, RP_CNI_ERR_IO, "node store %s: cannot read its configuration: %s", ss->path,
-			    strerror(-ret));
-	ss->reading = true;
-	ret = rp_model_view_init(&ss->v, ss->sv.blob, ss->sv.blob_len, &ve);
-	if (ret)
-		return fail(e, ret, RP_CNI_ERR_STORE_CORRUPT, "node store %s: %s; re-apply the manifests with "
-			    "the railpoolctl of this build", ss->path, ve.msg);
-	if (need_pools && !rp_model_view_npools(&ss->v))
-		return fail(e, -ENOENT, RP_CNI_ERR_NO_CONFIG, "node store %s holds no pools; load them with "
-			    "`railpoolctl --state %s apply -f POOLS.yaml`", ss->path, ss->path);
-	return 0;
+	ss->reading = ret == 0;
+	return ret;
 }
 
 void rp_session_close(struct rp_session *ss)
@@ -91,15 +94,20 @@ struct rp_ip rp_session_blob_ip(uint8_t family, const uint8_t b[16])
 	return ip;
 }
 
-const struct rp_blob_pool *rp_session_pool_of(struct rp_session *ss, uint32_t pool)
+const struct rp_blob_pool *rp_session_pool_of_store(struct rp_store *s, const struct rp_model_view *v, uint32_t pool)
 {
 	struct rp_store_pool_info pi;
 	int bi;
 
-	if (pool == UINT32_MAX || rp_store_pool_info(ss->store, pool, &pi) != 0)
+	if (pool == UINT32_MAX || rp_store_pool_info(s, pool, &pi) != 0)
 		return NULL;
-	bi = rp_model_view_pool_find(&ss->v, pi.name);
-	return bi < 0 ? NULL : &ss->v.pools[bi];
+	bi = rp_model_view_pool_find(v, pi.name);
+	return bi < 0 ? NULL : &v->pools[bi];
+}
+
+const struct rp_blob_pool *rp_session_pool_of(struct rp_session *ss, uint32_t pool)
+{
+	return rp_session_pool_of_store(ss->store, &ss->v, pool);
 }
 
 uint32_t rp_session_store_pools(struct rp_session *ss, const uint32_t *bidx, uint32_t n, uint32_t *out)

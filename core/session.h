@@ -29,6 +29,12 @@ struct rp_session {
 	bool reading;
 };
 
+/* The two steps below on their own, for callers that keep the store and views themselves.
+ * rp_session_view() ends the read section again when it fails. */
+int rp_session_open_store(const char *path, struct rp_store **out, struct rp_err *e);
+int rp_session_view(struct rp_store *s, struct rp_store_view *sv, struct rp_model_view *v, const char *path,
+		    bool need_pools, struct rp_err *e);
+
 /* Open the store at @path (no creation).  -ENOENT: code 5 naming `railpoolctl apply`; a failed
  * header/config check: code 105 naming `railpoolctl fsck`; anything else code 5. */
 int rp_session_open(struct rp_session *ss, const char *path, struct rp_err *e);
@@ -41,6 +47,7 @@ struct rp_ip rp_session_blob_ip(uint8_t family, const uint8_t b[16]);
 bool rp_session_ip_is_zero(const uint8_t b[16]);
 /* The blob record of store pool @pool in the pinned generation, or NULL. */
 const struct rp_blob_pool *rp_session_pool_of(struct rp_session *ss, uint32_t pool);
+const struct rp_blob_pool *rp_session_pool_of_store(struct rp_store *s, const struct rp_model_view *v, uint32_t pool);
 /* Store pool indices for blob pools @bidx[0..n-1] (pools not applied on this node dropped);
  * returns how many were mapped. */
 uint32_t rp_session_store_pools(struct rp_session *ss, const uint32_t *bidx, uint32_t n, uint32_t *out);

@@ -71,6 +71,45 @@ void rp_nl_sock_forget(const char *path);
  * fn's result, or -errno if entering/leaving failed (leaving failing is fatal: RP_ASSERT). */
 int rp_nl_netns_run(const char *path, int (*fn)(void *arg), void *arg, struct rp_err *e);
 
+/*
+ * Run @fn(@arg) with the calling thread inside the namespace of the open fd @netns_fd (< 0: in
+ * the current one, no setns) and come back; returns fn's result, or -errno with "open own
+ * netns: ..." / "setns into target netns: ..." in @e.  Failing to come back is fatal (RP_ASSERT).
+ */
+int rp_nl_netns_fd_run(int netns_fd, int (*fn)(void *arg), void *arg, struct rp_err *e);
+
+/* ---- raw sockets: one request in flight, any netlink protocol ---------------------------- */
+
+/*
+ * A netlink socket of any protocol (NETLINK_ROUTE, NETLINK_RDMA, ...) for callers that send one
+ * request at a time and wait for its ACK, e.g. the vf/ and rdma/ channels.  Unlike the cached
+ * rp_nl_sock it is not bound up front and its sends are not counted by rp_nl_sendmsg_count().
+ * A socket belongs to one thread at a time; the struct is the caller's, the fd is closed by
+ * rp_nl_raw_close().
+ */
+struct rp_nl_raw {
+	int fd;
+	uint32_t seq; /* last sequence number used */
+	uint32_t pid; /* port id the kernel autobound at the first send; 0 until then */
+};
+
+/* socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, @protocol) in the thread's current namespace, with
+ * extended and capped ACKs requested.  Returns 0 or socket()'s -errno; @r->fd is < 0 on error.
+ * Does not word an error: the caller knows what the protocol means to its users. */
+int rp_nl_raw_open(struct rp_nl_raw *r, int protocol);
+void rp_nl_raw_close(struct rp_nl_raw *r);
+
+/*
+ * Send @req (seq and pid are set here; NLM_F_REQUEST|NLM_F_ACK added) and read replies until the
+ * ACK or NLMSG_DONE of that seq from our port id; stale replies to earlier requests are skipped.
+ * @cb (may be NULL) sees every other reply; a nonzero return stops further calls for this
+ * request (the ACK is still awaited) and is otherwise ignored.  Returns 0, or -errno with @e set:
+ * "netlink send: ...", "netlink receive: ...", "out of memory", or for an error ACK the kernel's
+ * errno with "kernel: <strerror>[: <extended-ack text>]".
+ */
+int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const struct nlmsghdr *h, void *arg),
+		   void *arg, struct rp_err *e);
+
 /* Number of netlink sendmsg() calls this process issued through this module, in total and
  * through one socket (i.e. in one namespace). */
 uint64_t rp_nl_sendmsg_count(void);

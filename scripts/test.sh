@@ -27,7 +27,7 @@ ctest_run() {
 	local p f s
 	p=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +Passed' "$log")
 	f=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*Failed|\*\*\*Timeout|\*\*\*Exception|Not Run|SEGFAULT|Child aborted)' "$log")
-	s=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* +\*\*\*Skipped' "$log")
+	s=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*\*\*\*Skipped' "$log")
 	if ! grep -qE 'tests passed|tests failed' "$log"; then
 		f=$((f + 1))
 		failures+=("$name: ctest did not run")

@@ -54,16 +54,33 @@ void rp_log(int level, const char *fmt, ...)
 	fprintf(stderr, "railpool: %s: %s\n", names[level], buf);
 }
 
+__attribute__((format(printf, 4, 0))) static int err_vset(struct rp_err *e, int code, int cni_code, const char *fmt,
+								va_list ap)
+{
+	if (!e)
+		return code;
+	e->code = code;
+	e->cni_code = cni_code;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return code;
+}
+
 int rp_err_set(struct rp_err *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!e)
-		return code;
-	e->code = code;
-	e->cni_code = 0;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	code = err_vset(e, code, 0, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int rp_err_setc(struct rp_err *e, int code, int cni_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	code = err_vset(e, code, cni_code, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -42,6 +42,8 @@ struct rp_err {
 
 /* Set @e (if not NULL) and return @code, so callers can write `return rp_err_set(e, -EINVAL, ...)`. */
 int rp_err_set(struct rp_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Same, also setting e->cni_code (core/ knows the CNI code at the failure site). */
+int rp_err_setc(struct rp_err *e, int code, int cni_code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Prefix the existing message with context ("rail 5 (net5): "); returns e->code. */
 int rp_err_prefix(struct rp_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

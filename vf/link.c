@@ -2,35 +2,32 @@
 #include "vf/link.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
 #include <string.h>
-#include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 
+#include "netlink/nl.h"
+
+struct open_arg {
+	struct rp_vf_chan *ch;
+	struct rp_err *e;
+};
+
+static int open_here(void *arg)
+{
+	struct open_arg *a = arg;
+
+	return rp_vf_chan_open(a->ch, a->e);
+}
+
 int rp_vf_chan_open_in(struct rp_vf_chan *ch, int netns_fd, struct rp_err *e)
 {
-	int self, rc;
+	struct open_arg a = { .ch = ch, .e = e };
 
-	if (netns_fd < 0)
-		return rp_vf_chan_open(ch, e);
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return rp_err_set(e, -errno, "open own netns: %s", strerror(errno));
-	if (setns(netns_fd, CLONE_NEWNET)) {
-		rc = rp_err_set(e, -errno, "setns into target netns: %s", strerror(errno));
-		close(self);
-		return rc;
-	}
-	rc = rp_vf_chan_open(ch, e);
-	/* A thread left in the pod's netns would run every later call there: never ignore this. */
-	RP_ASSERT(setns(self, CLONE_NEWNET) == 0);
-	close(self);
-	return rc;
+	return rp_nl_netns_fd_run(netns_fd, open_here, &a, e);
 }
 
 struct get_arg {
