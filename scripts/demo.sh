@@ -66,7 +66,7 @@ for i in $(seq 1 "$pods"); do
 	start=$(date +%s%N)
 	out=$(cni ADD "pod$i")
 	end=$(date +%s%N)
-	echo "pod$i: $(echo "$out" | jq -r '[.ips[].address] | join(" ")')  ($(( (end - start) / 1000 )) us)"
+	echo "pod$i: $(echo "$out" | jq -r '[.ips[].address] | join(" ")')  ($(( (end - start) / 1000 )) us wall, incl. ip netns exec)"
 done
 
 echo
