@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "shm/store_internal.h"
@@ -135,6 +136,44 @@ static uint64_t repair_lost_bits(struct rp_store *s)
 	return fixed;
 }
 
+/*
+ * Scanning the owner table must not touch pages the file never had: on tmpfs a read fault on a
+ * hole of a shared mapping allocates the page, and a full scan would make a 2 MiB store 75 MiB.
+ * A record whose first byte lies in a hole has a zero state word, i.e. O_EMPTY, so skipping it
+ * loses nothing.  slot_skip() returns @i if record @i starts in data, else the first record that
+ * does (or nslots); *@data_end caches where the current data run ends so that a scan costs two
+ * lseek() calls per run of written pages, not one per record.  On an lseek error nothing is
+ * skipped.
+ */
+static uint32_t slot_skip(const struct rp_store *s, uint32_t i, uint32_t *data_end)
+{
+	const uint64_t rs = sizeof(struct rp_owner_rec), base = s->h.owners_off;
+	off_t off, d, h;
+
+	if (i < *data_end)
+		return i;
+	off = (off_t)(base + (uint64_t)i * rs);
+	d = lseek(s->fd, off, SEEK_DATA);
+	if (d < 0) {
+		if (errno == ENXIO)
+			return s->nslots; /* nothing written past @off */
+		*data_end = s->nslots;
+		return i;
+	}
+	if (d > off)
+		i = (uint32_t)(((uint64_t)d - base + rs - 1) / rs);
+	if (i >= s->nslots)
+		return s->nslots;
+	h = lseek(s->fd, (off_t)(base + (uint64_t)i * rs), SEEK_HOLE);
+	*data_end = h < 0 ? s->nslots : (uint32_t)(((uint64_t)h - base + rs - 1) / rs);
+	if (*data_end <= i)
+		*data_end = i + 1;
+	return i;
+}
+
+#define FOREACH_SLOT(s, i, de) \
+	for (uint32_t de = 0, i = slot_skip((s), 0, &de); i < (s)->nslots; i = slot_skip((s), i + 1, &de))
+
 int rp_store_sweep(struct rp_store *s, uint32_t budget, struct rp_sweep_stats *st)
 {
 	struct rp_sweep_stats local;
@@ -151,7 +190,7 @@ int rp_store_sweep(struct rp_store *s, uint32_t budget, struct rp_sweep_stats *s
 		rp_store_sweep_some(s, budget, st);
 	} else {
 		/* owners first: finishing a dead record frees its leases without a liveness check each */
-		for (uint32_t i = 0; i < s->nslots; i++)
+		FOREACH_SLOT(s, i, de)
 			sweep_owner(s, i, st);
 		for (uint64_t id = 0; id < s->cfg->next_lease; id++)
 			sweep_lease(s, id, st, 1);
@@ -170,9 +209,11 @@ int rp_store_foreach_owner(struct rp_store *s, rp_owner_fn fn, void *arg)
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
 	ret = 0;
-	for (uint32_t i = 0; i < s->nslots && !ret; i++) {
+	FOREACH_SLOT(s, i, de) {
 		uint64_t st = atomic_load_explicit(&s->owners[i].state, memory_order_relaxed);
 
+		if (ret)
+			break;
 		if (O_STATE(st) == O_EMPTY || O_STATE(st) == O_TOMB)
 			continue;
 		if (rp_store_owner_copy(s, i, &info, &st) < 0 || info.state == 0)
@@ -192,7 +233,7 @@ int rp_store_gc(struct rp_store *s, rp_owner_fn keep, void *arg, bool dry_run)
 		return -EROFS;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
-	for (uint32_t i = 0; i < s->nslots; i++) {
+	FOREACH_SLOT(s, i, de) {
 		uint64_t st = atomic_load_explicit(&s->owners[i].state, memory_order_relaxed);
 
 		if (O_STATE(st) != O_LIVE || rp_store_owner_copy(s, i, &info, &st) < 0 ||
@@ -243,7 +284,7 @@ int rp_store_stats(struct rp_store *s, struct rp_store_stats *out)
 		}
 	}
 	out->owners_max = s->h.max_owners;
-	for (uint32_t i = 0; i < s->nslots; i++) {
+	FOREACH_SLOT(s, i, de) {
 		uint64_t w = atomic_load_explicit(&s->owners[i].state, memory_order_relaxed);
 
 		if (O_STATE(w) == O_LIVE)
@@ -396,7 +437,7 @@ int rp_store_fsck(struct rp_store *s, unsigned flags, rp_fsck_report_fn report, 
 	}
 	uint32_t nkeys = 0;
 
-	for (uint32_t i = 0; i < s->nslots; i++) {
+	FOREACH_SLOT(s, i, de) {
 		struct rp_owner_rec *r = &s->owners[i];
 		uint64_t w = atomic_load_explicit(&r->state, memory_order_acquire);
 		struct rp_owner_info info;
