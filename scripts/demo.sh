@@ -40,9 +40,10 @@ ctl sim up --netns --prefix "$P" --mtu 1500
 innode ip -br link show | grep -v '^lo'
 
 echo "== apply the seed-style manifests (macvlan + shared RDMA, 8 rails)"
-ctl apply -f tests/data/macvlan-8rail/gpu{1,2,3,4,5,6,7,8}.yaml 2>/dev/null
+ctl apply -f tests/data/macvlan-8rail/gpu{1,2,3,4,5,6,7,8}.yaml -f tests/data/macvlan-8rail/rdma-shared-config.json 2>/dev/null
 ctl get pools
 ctl get networks 2>/dev/null || true
+ctl get resources 2>/dev/null || true
 
 # What a runtime hands the plugin: one plugin object of the conflist, with name and cniVersion.
 ctl conflist gpu{1,2,3,4,5,6,7,8}-macvlan |
