@@ -96,12 +96,12 @@ struct rp_ip rp_session_blob_ip(uint8_t family, const uint8_t b[16])
 
 const struct rp_blob_pool *rp_session_pool_of_store(struct rp_store *s, const struct rp_model_view *v, uint32_t pool)
 {
-	struct rp_store_pool_info pi;
+	const char *name = pool == UINT32_MAX ? NULL : rp_store_pool_name(s, pool);
 	int bi;
 
-	if (pool == UINT32_MAX || rp_store_pool_info(s, pool, &pi) != 0)
+	if (!name)
 		return NULL;
-	bi = rp_model_view_pool_find(v, pi.name);
+	bi = rp_model_view_pool_find(v, name);
 	return bi < 0 ? NULL : &v->pools[bi];
 }
 

@@ -209,6 +209,20 @@ static int port_cb(const struct nlmsghdr *h, void *arg)
 	return 0;
 }
 
+/* Every RDMA device of the channel's namespace into @a (names and indices; ports not yet). */
+static int dump_devs(struct rp_rdma_chan *ch, struct list_arg *a, struct rp_err *e)
+{
+	struct nl_msg *m;
+	int rc;
+
+	if (rp_rdma_msg_dev_dump(&m))
+		return rp_err_set(e, -ENOMEM, "out of memory");
+	rc = xfer(ch, m, dev_cb, a, "listing RDMA devices", e);
+	if (!rc && a->rc)
+		rc = rp_err_set(e, a->rc, "out of memory listing RDMA devices");
+	return rc;
+}
+
 int rp_rdma_dev_list(struct rp_rdma_chan *ch, struct rp_rdma_dev **out, size_t *n, struct rp_err *e)
 {
 	struct list_arg a = { 0 };
@@ -218,11 +232,7 @@ int rp_rdma_dev_list(struct rp_rdma_chan *ch, struct rp_rdma_dev **out, size_t *
 
 	*out = NULL;
 	*n = 0;
-	if (rp_rdma_msg_dev_dump(&m))
-		return rp_err_set(e, -ENOMEM, "out of memory");
-	rc = xfer(ch, m, dev_cb, &a, "listing RDMA devices", e);
-	if (!rc && a.rc)
-		rc = rp_err_set(e, a.rc, "out of memory listing RDMA devices");
+	rc = dump_devs(ch, &a, e);
 	for (i = 0; !rc && i < a.n; i++) {
 		if (rp_rdma_msg_port_dump(a.v[i].index, &m)) {
 			rc = rp_err_set(e, -ENOMEM, "out of memory");
@@ -242,15 +252,10 @@ int rp_rdma_dev_list(struct rp_rdma_chan *ch, struct rp_rdma_dev **out, size_t *
 int rp_rdma_dev_index(struct rp_rdma_chan *ch, const char *name, uint32_t *index, struct rp_err *e)
 {
 	struct list_arg a = { 0 };
-	struct nl_msg *m;
 	size_t i;
 	int rc;
 
-	if (rp_rdma_msg_dev_dump(&m))
-		return rp_err_set(e, -ENOMEM, "out of memory");
-	rc = xfer(ch, m, dev_cb, &a, "listing RDMA devices", e);
-	if (!rc && a.rc)
-		rc = rp_err_set(e, a.rc, "out of memory listing RDMA devices");
+	rc = dump_devs(ch, &a, e);
 	for (i = 0; !rc && i < a.n; i++) {
 		if (!strcmp(a.v[i].name, name)) {
 			*index = a.v[i].index;

@@ -153,6 +153,9 @@ struct rp_store_pool_info {
 	uint64_t free;
 };
 int rp_store_pool_info(struct rp_store *s, uint32_t pool, struct rp_store_pool_info *out);
+/* Name of pool @pool in the pinned generation, or NULL.  O(1): for the fast path, where
+ * rp_store_pool_info()'s counts (a bitmap popcount over the whole pool) are not wanted. */
+const char *rp_store_pool_name(struct rp_store *s, uint32_t pool);
 
 /* ---- attachments (owners) and their leases ---- */
 

@@ -130,6 +130,14 @@ int rp_store_pool_info(struct rp_store *s, uint32_t pool, struct rp_store_pool_i
 	return 0;
 }
 
+const char *rp_store_pool_name(struct rp_store *s, uint32_t pool)
+{
+	/* names are NUL-terminated when apply writes them (copied with RP_NAME_MAX - 1) */
+	if (!s->in_read || pool >= s->cfg->npools)
+		return NULL;
+	return s->pools[pool].name;
+}
+
 uint32_t rp_store_lease_pool(struct rp_store *s, uint64_t lease, struct rp_ip *ip)
 {
 	const struct rp_cfg_hdr *c = s->cfg;

@@ -199,12 +199,32 @@ static int write_sysctl(void *arg)
 	return err;
 }
 
+/* Look up @names (one per NIC) in @sock's namespace and give each its addresses: the NIC's
+ * host_cidr (@gw 0) or its fabric peer's gw_cidr (@gw 1).  One batched lookup, one batch. */
+static int address_links(struct rp_nl_sock *sock, const char *const *names, const struct rp_sim_spec *spec, int gw,
+			 struct rp_err *e)
+{
+	struct rp_nl_link_info li[RP_SIM_MAX_NICS];
+	struct rp_nl_txn *t = NULL;
+	int err;
+
+	if ((err = rp_nl_links_get(sock, names, spec->nnics, li, e)))
+		return err;
+	if (rp_nl_txn_new(sock, &t))
+		return rp_err_set(e, -ENOMEM, "out of memory");
+	for (unsigned i = 0; i < spec->nnics && !err; i++)
+		err = queue_addrs(t, li[i].ifindex, names[i], gw ? spec->nics[i].gw_cidr : spec->nics[i].host_cidr, e);
+	if (!err)
+		err = rp_nl_txn_commit(t, e);
+	rp_nl_txn_free(t);
+	return err;
+}
+
 int rp_sim_up(const struct rp_sim_spec *spec, struct rp_err *e)
 {
 	char node_path[256], fab_path[256], fab_name[64], node_name[64], peer[16];
 	const char *names[RP_SIM_MAX_NICS], *pnames[RP_SIM_MAX_NICS];
 	char pbuf[RP_SIM_MAX_NICS][16];
-	struct rp_nl_link_info li[RP_SIM_MAX_NICS];
 	struct rp_nl_sock *host, *node, *fab;
 	struct rp_nl_txn *t = NULL;
 	int err;
@@ -250,35 +270,11 @@ int rp_sim_up(const struct rp_sim_spec *spec, struct rp_err *e)
 	}
 	if ((err = rp_nl_txn_commit(t, e)))
 		goto fail;
-	/* Host addresses on the NICs. */
-	if ((err = rp_nl_links_get(node, names, spec->nnics, li, e)))
-		goto fail;
 	rp_nl_txn_free(t);
 	t = NULL;
-	if (rp_nl_txn_new(node, &t)) {
-		err = rp_err_set(e, -ENOMEM, "out of memory");
+	/* Host addresses on the NICs, then the gateways on their fabric peers. */
+	if ((err = address_links(node, names, spec, 0, e)) || (err = address_links(fab, pnames, spec, 1, e)))
 		goto fail;
-	}
-	for (unsigned i = 0; i < spec->nnics; i++)
-		if ((err = queue_addrs(t, li[i].ifindex, names[i], spec->nics[i].host_cidr, e)))
-			goto fail;
-	if ((err = rp_nl_txn_commit(t, e)))
-		goto fail;
-	/* Gateways on the fabric peers. */
-	if ((err = rp_nl_links_get(fab, pnames, spec->nnics, li, e)))
-		goto fail;
-	rp_nl_txn_free(t);
-	t = NULL;
-	if (rp_nl_txn_new(fab, &t)) {
-		err = rp_err_set(e, -ENOMEM, "out of memory");
-		goto fail;
-	}
-	for (unsigned i = 0; i < spec->nnics; i++)
-		if ((err = queue_addrs(t, li[i].ifindex, pnames[i], spec->nics[i].gw_cidr, e)))
-			goto fail;
-	if ((err = rp_nl_txn_commit(t, e)))
-		goto fail;
-	rp_nl_txn_free(t);
 	return 0;
 fail:
 	rp_nl_txn_free(t);
