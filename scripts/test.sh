@@ -67,7 +67,7 @@ fi
 
 echo "== 3/4 production build (static plugin), the tests that exec the binaries"
 if build "$out/release" -DRP_BENCH=OFF; then
-	ctest_run release "$out/release" -R "test_cni_|test_attach|test_ctl|test_runtime"
+	ctest_run release "$out/release" -R "test_cni_|test_attach|test_ctl|test_runtime|test_storm"
 else
 	failed=$((failed + 1)); failures+=("production build failed")
 fi
