@@ -6,13 +6,23 @@
  * client, then C concurrent clients (default 8).  Each "op" is exec(ADD) + exec(DEL) of a fresh
  * container ID; the ADD must exit 0 (the run aborts otherwise).
  *
- *   build-rel/bin/bench_ipam_exec [--iters N] [--clients C] [--held 0,1000] [--railpool PATH]
- *                                 [--host-local PATH] [--dir DIR] [--throughput]
+ *   build/bin/bench_ipam_exec [--iters N] [--clients C] [--held 0,1000] [--railpool PATH]
+ *                             [--host-local PATH] [--floor PATH] [--dir DIR] [--throughput] [--machine]
+ *
+ * --machine first prints what process start-up and the store mapping cost on this machine, the
+ * parts of the floor a static C binary cannot avoid: one CPUID instruction (glibc's start-up
+ * runs dozens), one null system call, the first touch of a page in a fresh 2 MiB region of a
+ * shared tmpfs mapping (a new page table), and munmap of a store-sized mapping with 5 such
+ * regions touched.
  *
  * The two plugins run interleaved (each client alternates between them), so both see the same
  * machine load.  Prints per (plugin, scenario) mean/p50/p99 wall time and the plugin processes'
  * user+system CPU per ADD+DEL (from wait4: the load-insensitive figure), then the speedups;
- * --throughput adds each plugin alone with C clients (aggregate ADD+DEL/s).
+ * --throughput adds each plugin alone with C clients (aggregate ADD+DEL/s).  The floor is measured
+ * in the same run, interleaved the same way: two execs of a static binary that does nothing
+ * (`busybox true`, --floor PATH), i.e. what any ADD+DEL pair of processes costs on this machine.
+ * --alt PATH adds a second railpool build (e.g. one linked with jemalloc), interleaved the same
+ * way on the same store, so two builds compare within one run.
  * Root only (railpool opens only root-owned stores).
  */
 #include <errno.h>
@@ -26,8 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -41,11 +56,12 @@
 struct plugin {
 	const char *name;
 	const char *path;
+	const char *arg1; /* argv[1] or NULL */
 	char conf_path[512];
 };
 
 static char dir[256];
-static int iters = 400, clients = 8, throughput;
+static int iters = 400, clients = 8, throughput, machine;
 
 static uint64_t now_ns(void)
 {
@@ -68,7 +84,7 @@ static int run_plugin(const struct plugin *p, const char *cmd, const char *cid, 
 	char e_cmd[32], e_cid[128];
 	char *envp[] = {e_cmd, e_cid, "CNI_NETNS=/var/run/netns/bench", "CNI_IFNAME=net1",
 			"CNI_PATH=/usr/lib/cni", "PATH=/usr/bin:/bin", NULL};
-	char *argv[] = {(char *)p->path, NULL};
+	char *argv[] = {(char *)p->path, (char *)p->arg1, NULL};
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int st, ret;
@@ -103,7 +119,7 @@ static int cmp_u64(const void *a, const void *b)
 struct worker {
 	struct plugin *const *ps;
 	int np, id, n;
-	uint64_t *lat[2], *cpu[2];
+	uint64_t *lat[4], *cpu[4];
 	int failed;
 };
 
@@ -157,7 +173,7 @@ static int measure(struct plugin *const *ps, int np, int nclients, int n, struct
 	struct worker w[64];
 	pthread_t th[64];
 	int per = n / nclients, total = per * nclients, failed = 0;
-	uint64_t *buf = calloc((size_t)total * 4, sizeof(*buf)), t0;
+	uint64_t *buf = calloc((size_t)total * 8, sizeof(*buf)), t0;
 	double secs;
 
 	if (!buf)
@@ -165,7 +181,7 @@ static int measure(struct plugin *const *ps, int np, int nclients, int n, struct
 	t0 = now_ns();
 	for (int c = 0; c < nclients; c++) {
 		w[c] = (struct worker){.ps = ps, .np = np, .id = c, .n = per};
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < 4; k++) {
 			w[c].lat[k] = buf + (size_t)(2 * k) * total + (size_t)c * per;
 			w[c].cpu[k] = buf + (size_t)(2 * k + 1) * total + (size_t)c * per;
 		}
@@ -241,6 +257,70 @@ static int make_store(const char *path)
 	return ret;
 }
 
+/* Median of @n samples (ns), in us. */
+static double med_us(uint64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_u64);
+	return (double)v[n / 2] / 1e3;
+}
+
+static void machine_costs(const char *base)
+{
+	enum { N = 201, REG = 2 << 20, NREG = 5 };
+	uint64_t v[N], w[N];
+	char path[300];
+	size_t size = (size_t)232 << 20;
+	int fd;
+
+#if defined(__x86_64__) || defined(__i386__)
+	for (int i = 0; i < N; i++) {
+		unsigned a, b, c, d;
+		uint64_t t0 = now_ns();
+		__cpuid_count(0x8000001d, (unsigned)i & 3, a, b, c, d);
+		__asm__ volatile("" : : "r"(a), "r"(b), "r"(c), "r"(d));
+		v[i] = now_ns() - t0;
+	}
+	printf("machine: one CPUID %.2f us", med_us(v, N));
+#else
+	printf("machine:");
+#endif
+	for (int i = 0; i < N; i++) {
+		uint64_t t0 = now_ns();
+		syscall(SYS_getppid);
+		v[i] = now_ns() - t0;
+	}
+	printf("; one null syscall %.2f us", med_us(v, N));
+	snprintf(path, sizeof(path), "%s/rpmachine%d", base, (int)getpid());
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0) {
+		printf("; (no tmpfs file: %s)\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(path);
+		return;
+	}
+	for (int k = 0; k < N / 10; k++) {
+		char *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		uint64_t t0, t1;
+
+		if (p == MAP_FAILED)
+			break;
+		for (int r = 0; r < NREG; r++) {
+			t0 = now_ns();
+			p[(size_t)(r * 9 + 3) * REG + 64] = 1; /* a page in a region never touched */
+			t1 = now_ns();
+			v[k * NREG + r] = t1 - t0;
+		}
+		t0 = now_ns();
+		munmap(p, size);
+		w[k] = now_ns() - t0;
+	}
+	printf("; first touch of a fresh 2 MiB region of a shared tmpfs mapping %.1f us; munmap of a 232 MiB mapping "
+	       "with %d such regions touched %.1f us\n", med_us(v, N / 10 * NREG), NREG, med_us(w, N / 10));
+	close(fd);
+	unlink(path);
+}
+
 static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 {
 	(void)sb;
@@ -257,7 +337,9 @@ static void cleanup(void)
 
 int main(int argc, char **argv)
 {
-	struct plugin rp = {.name = "railpool"}, hl = {.name = "host-local", .path = "/usr/lib/cni/host-local"};
+	struct plugin rp = {.name = "railpool"}, hl = {.name = "host-local", .path = "/usr/lib/cni/host-local"},
+		      fl = {.name = "floor", .path = "/bin/busybox", .arg1 = "true", .conf_path = "/dev/null"},
+		      alt = {.name = "railpool-alt"};
 	char self[PATH_MAX], rp_default[PATH_MAX + 16], store[400], conf[2048], held_list[256] = "0,1000";
 	const char *base = "/dev/shm";
 	double speed[16][4];
@@ -276,11 +358,18 @@ int main(int argc, char **argv)
 			hl.path = argv[++i];
 		else if (!strcmp(argv[i], "--throughput"))
 			throughput = 1;
+		else if (!strcmp(argv[i], "--machine"))
+			machine = 1;
+		else if (!strcmp(argv[i], "--alt") && i + 1 < argc)
+			alt.path = argv[++i];
+		else if (!strcmp(argv[i], "--floor") && i + 1 < argc)
+			fl.path = argv[++i];
 		else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
 			base = argv[++i];
 		else {
 			fprintf(stderr, "usage: %s [--iters N] [--clients C] [--held 0,1000] [--railpool PATH] "
-					"[--host-local PATH] [--dir TMPFS_DIR] [--throughput]\n", argv[0]);
+					"[--host-local PATH] [--floor STATIC_BINARY] [--alt RAILPOOL] [--dir TMPFS_DIR] [--throughput] "
+					"[--machine]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -305,12 +394,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	atexit(cleanup);
+	if (machine)
+		machine_costs(base);
 	printf("railpool %s vs host-local %s; state in %s; %d ADD+DEL per scenario\n", rp.path, hl.path, dir, iters);
 
 	for (char *save = NULL, *tok = strtok_r(held_list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		int held = atoi(tok);
-		struct result r1[2], rc[2], rt[2];
-		struct plugin *ps[2] = {&rp, &hl};
+		struct result r1[4], rc[4], rt[2];
+		struct plugin *ps[4] = {&rp, &hl, &fl, &alt};
+		int np = alt.path ? 4 : 3;
 		char sub[320];
 
 		/* Fresh state per scenario: a store / dataDir holding exactly @held leases. */
@@ -324,6 +416,7 @@ int main(int argc, char **argv)
 			 "{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"railpool\","
 			 "\"ippools\":{\"ipv4\":[\"bench\"]},\"stateFile\":\"%s\"}}", store);
 		write_file(rp.conf_path, conf);
+		snprintf(alt.conf_path, sizeof(alt.conf_path), "%s", rp.conf_path);
 		snprintf(hl.conf_path, sizeof(hl.conf_path), "%s/host-local.json", sub);
 		snprintf(conf, sizeof(conf),
 			 "{\"cniVersion\":\"1.0.0\",\"name\":\"bench\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"host-local\","
@@ -335,9 +428,9 @@ int main(int argc, char **argv)
 			if (hold(ps[k], 0, held))
 				return 1;
 		/* warm the page cache and both binaries, then interleaved runs */
-		if (measure(ps, 2, 1, 8, r1) || measure(ps, 2, 1, iters, r1) || measure(ps, 2, clients, iters, rc))
+		if (measure(ps, np, 1, 12, r1) || measure(ps, np, 1, iters, r1) || measure(ps, np, clients, iters, rc))
 			return 1;
-		for (int k = 0; k < 2; k++) {
+		for (int k = 0; k < np; k++) {
 			printf("%-10s held=%-5d 1 client : mean %8.1f us  p50 %8.1f us  p99 %8.1f us  cpu %7.1f us\n",
 			       ps[k]->name, held, r1[k].mean_us, r1[k].p50_us, r1[k].p99_us, r1[k].cpu_us);
 			printf("%-10s held=%-5d %d clients: mean %8.1f us  p50 %8.1f us  p99 %8.1f us  cpu %7.1f us\n",
@@ -352,6 +445,8 @@ int main(int argc, char **argv)
 				       clients, rt[k].rate, rt[k].cpu_us);
 			}
 		}
+		printf("floor held=%d (2 execs of %s %s): railpool is %.1f ms wall, %.1f ms cpu above it with 1 client\n",
+		       held, fl.path, fl.arg1, (r1[0].mean_us - r1[2].mean_us) / 1e3, (r1[0].cpu_us - r1[2].cpu_us) / 1e3);
 		printf("speedup held=%d: 1 client %.1fx mean, %.1fx p50, %.1fx cpu; %d clients %.1fx mean, %.1fx p99, "
 		       "%.1fx cpu", held, r1[1].mean_us / r1[0].mean_us, r1[1].p50_us / r1[0].p50_us,
 		       r1[1].cpu_us / r1[0].cpu_us, clients, rc[1].mean_us / rc[0].mean_us, rc[1].p99_us / rc[0].p99_us,

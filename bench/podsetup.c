@@ -20,9 +20,13 @@
  *
  * Reported per run: p50/p90/p99/max of ADD and DEL, pods/s (P over the run's wall time), the
  * store footprint (st_blocks*512 of the store file; host-local: its dataDir), the plugin's peak
- * RSS (wait4), and once per plugin the netlink send calls of one pod's ADD and DEL (strace -f on
- * one extra pod, untimed: the plugin does not report rp_nl_sendmsg_count() itself); then the
+ * RSS (wait4), and once per plugin the netlink send calls of one pod's ADD and DEL on one extra,
+ * untimed pod: railpool counts its own (RAILPOOL_NL_STATS=1: sendmsg calls, namespace sockets,
+ * the most through one socket, receive calls), the reference is counted with strace -f; then the
  * railpool/reference ratios and one summary line per run.  -o json prints the same as JSON.
+ * Floors, measured once per invocation: the exec of a static binary that does nothing, timed as
+ * the plugins are (fork, setns, exec, wait4), and the kernel's own cost of one rail: one macvlan
+ * created inside a pod namespace and one deleted, each a lone netlink request from this process.
  *
  * Checks after every run: every ADD and DEL succeeded, every ADD result held R addresses (the
  * reference: 1 per call), no address was held by two pods at once, no lease left (railpoolctl
@@ -96,6 +100,7 @@ static void pod_netns(int i, char *buf, size_t len)
 /* ---- one plugin process ------------------------------------------------------------------ */
 
 static const char *strace_out; /* set: run plugins under strace (syscall counts, not timed) */
+static const char *stats_out;  /* set: railpool reports its netlink counters (stderr to this file) */
 
 /*
  * fork, enter the node namespace, exec @path with @envp and @conf on stdin; collect stdout into
@@ -111,21 +116,27 @@ static int run_cni(const char *path, char *const envp[], const char *conf, char 
 	char *sargv[] = {"/usr/bin/strace", "-f", "-qq", "-yy", "-A", "-e", "trace=sendmsg,sendto,sendmmsg", "-o",
 			 (char *)strace_out, (char *)path, NULL};
 	struct rusage ru;
-	int in, pfd[2], st, ret = -1;
+	int in, pfd[2], st, ret = -1, err = devnull;
 	size_t got = 0;
 	pid_t pid;
 
 	in = open(conf, O_RDONLY | O_CLOEXEC);
 	if (in < 0)
 		return -1;
+	if (stats_out && (err = open(stats_out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
+		close(in);
+		return -1;
+	}
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		close(in);
+		if (err != devnull)
+			close(err);
 		return -1;
 	}
 	pid = fork();
 	if (pid == 0) {
 		/* only async-signal-safe calls between fork and exec */
-		if (setns(node_fd, CLONE_NEWNET) < 0 || dup2(in, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(devnull, 2) < 0)
+		if (setns(node_fd, CLONE_NEWNET) < 0 || dup2(in, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(err, 2) < 0)
 			_exit(126);
 		if (strace_out)
 			execve(sargv[0], sargv, envp);
@@ -135,6 +146,8 @@ static int run_cni(const char *path, char *const envp[], const char *conf, char 
 	}
 	close(pfd[1]);
 	close(in);
+	if (err != devnull)
+		close(err);
 	if (pid < 0) {
 		close(pfd[0]);
 		return -1;
@@ -268,7 +281,8 @@ static void drop_addrs(struct run *r, int pod)
 static int pod_op(struct run *r, int pod, int del, char *out, size_t outlen)
 {
 	char e_cmd[32], e_cid[64], e_ns[128], e_if[32], e_path[PATH_MAX + 16], e_state[340], ns[64];
-	char *envp[] = {e_cmd, e_cid, e_ns, e_if, e_path, e_state, "RAILPOOL_NODE=node1", "PATH=/usr/bin:/bin", NULL};
+	char *envp[] = {e_cmd, e_cid, e_ns, e_if, e_path, e_state, "RAILPOOL_NODE=node1", "PATH=/usr/bin:/bin",
+			stats_out ? "RAILPOOL_NL_STATS=1" : NULL, NULL};
 	long rss = 0;
 	int st = 0;
 
@@ -707,22 +721,93 @@ out:
 	return ret;
 }
 
-/* The floor under every plugin: fork + setns(node) + exec of a trivial binary + wait4, as timed
- * for the plugins (median of 41; /bin/true is dynamically linked, so this is a little above the
- * exec of a static binary). */
+/* The floor under every plugin: fork + setns(node) + exec of a static C binary that does nothing
+ * + wait4, as timed for the plugins (median of 41).  busybox is static; it runs its `true` applet
+ * when called through a link named true.  Without busybox: /bin/true (dynamic, a little more). */
+static const char *floor_bin = "/bin/true";
+
 static double exec_floor_ms(void)
 {
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL}, out[64];
+	static char link[PATH_MAX];
 	uint64_t v[41];
 	long rss = 0;
 
+	snprintf(link, sizeof(link), "%s/true", dir);
+	if (!access("/bin/busybox", X_OK) && !symlink("/bin/busybox", link))
+		floor_bin = link;
 	for (int i = 0; i < 41; i++) {
 		uint64_t t0 = now_ns();
-		if (run_cni("/bin/true", envp, "/dev/null", out, sizeof(out), &rss) != 0)
+		if (run_cni(floor_bin, envp, "/dev/null", out, sizeof(out), &rss) != 0)
 			return -1;
 		v[i] = now_ns() - t0;
 	}
 	return percentiles(v, 41).p50;
+}
+
+/*
+ * The kernel's part of one rail, alone: one RTM_NEWLINK creating a macvlan on the node's first NIC
+ * directly inside a pod namespace, and one RTM_DELLINK deleting it from inside the pod, each a
+ * single request in its own sendmsg through this process's cached sockets (no exec); median of 21
+ * of each, in ms.
+ */
+static double mv_create_ms = -1, mv_delete_ms = -1;
+
+static int kernel_floor(void)
+{
+	struct rp_nl_sock *hs = NULL, *ps = NULL;
+	struct rp_nl_txn *t = NULL;
+	struct rp_nl_link_info li;
+	struct rp_err e = {0};
+	char node[128], ns[64], pod[128];
+	const char *master = nic_name[0];
+	uint64_t c[21], d[21];
+	int saved = npods, pod_fd = -1, ret;
+
+	npods = 1;
+	rp_sim_node_netns_path(&spec, node, sizeof(node));
+	if ((ret = make_pods()))
+		goto out;
+	pod_netns(0, ns, sizeof(ns));
+	snprintf(pod, sizeof(pod), "/run/netns/%s", ns);
+	if ((pod_fd = open(pod, O_RDONLY | O_CLOEXEC)) < 0 || (ret = rp_nl_sock_netns(node, &hs, &e)) ||
+	    (ret = rp_nl_sock_netns(pod, &ps, &e)) || (ret = rp_nl_links_get(hs, &master, 1, &li, &e)))
+		goto out;
+	for (int i = 0; i < 21; i++) {
+		struct rp_nl_macvlan mv = {.name = "rpbfloor", .master_ifindex = li.ifindex, .netns_fd = pod_fd};
+		uint64_t t0;
+
+		if ((ret = rp_nl_txn_new(hs, &t)) ||
+		    (ret = rp_nl_txn_add(t, rp_nl_msg_macvlan_add(&mv), NULL, NULL, NULL, NULL, "create macvlan")))
+			goto out;
+		t0 = now_ns();
+		ret = rp_nl_txn_commit(t, &e);
+		c[i] = now_ns() - t0;
+		rp_nl_txn_free(t);
+		t = NULL;
+		if (ret || (ret = rp_nl_txn_new(ps, &t)) ||
+		    (ret = rp_nl_txn_add(t, rp_nl_msg_link_del(0, "rpbfloor"), NULL, NULL, NULL, NULL, "delete macvlan")))
+			goto out;
+		t0 = now_ns();
+		ret = rp_nl_txn_commit(t, &e);
+		d[i] = now_ns() - t0;
+		rp_nl_txn_free(t);
+		t = NULL;
+		if (ret)
+			goto out;
+	}
+	mv_create_ms = percentiles(c, 21).p50;
+	mv_delete_ms = percentiles(d, 21).p50;
+out:
+	if (ret)
+		fprintf(stderr, "kernel floor (one macvlan): %s\n", e.msg[0] ? e.msg : strerror(-ret));
+	rp_nl_txn_free(t);
+	if (pod_fd >= 0)
+		close(pod_fd);
+	rp_nl_sock_forget(node);
+	del_pods();
+	npods = saved;
+	return ret;
 }
 
 /* Netlink send calls in @path's strace log (lines naming a NETLINK socket) and, in *@socks, how
@@ -756,9 +841,33 @@ static int count_netlink_sends(const char *path, int *socks)
 	return n;
 }
 
+/* railpool's own count (RAILPOOL_NL_STATS=1 on stderr, in @path): sendmsg calls, the namespace
+ * sockets they went through, the most through one socket, receive calls; -1 when absent. */
+static int read_nl_stats(const char *path, int *socks, int *max_per, int *recvs)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int n = -1;
+
+	*socks = *max_per = *recvs = -1;
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char cmd[16];
+		if (sscanf(line, "railpool netlink: command %15s sendmsg %d sockets %d max_per_socket %d recv %d", cmd, &n,
+			   socks, max_per, recvs) == 5)
+			break;
+		n = -1;
+	}
+	fclose(f);
+	return n;
+}
+
+static int nl_maxper[2] = {-1, -1}, nl_recvs[2] = {-1, -1}; /* railpool [ADD, DEL] */
+
 /*
- * One more pod, ADD and DEL under strace -f: the netlink send calls of one pod's ADD and DEL
- * (the plugin does not report rp_nl_sendmsg_count() itself).  Not timed.
+ * One more pod, ADD and DEL, not timed: the netlink send calls of one pod's ADD and DEL.
+ * railpool reports its own counters (RAILPOOL_NL_STATS=1); the reference runs under strace -f.
  */
 static int syscall_counts(int plugin, int *add_n, int *del_n, int *add_socks, int *del_socks)
 {
@@ -767,7 +876,7 @@ static int syscall_counts(int plugin, int *add_n, int *del_n, int *add_socks, in
 	int ret = -ENOMEM, saved = npods;
 
 	*add_n = *del_n = -1;
-	if (access("/usr/bin/strace", X_OK))
+	if (plugin == PLUG_REF && access("/usr/bin/strace", X_OK))
 		return -ENOENT;
 	pthread_mutex_init(&r.mu, NULL);
 	r.pods = calloc(1, sizeof(*r.pods));
@@ -778,18 +887,26 @@ static int syscall_counts(int plugin, int *add_n, int *del_n, int *add_socks, in
 	if ((ret = make_pods()) || (plugin == PLUG_RAILPOOL && (ret = apply_store(r.seq))))
 		goto out;
 	for (int k = 0; k < 2; k++) {
-		snprintf(path[k], sizeof(path[k]), "%s/strace-%d-%d", dir, plugin, k);
-		strace_out = path[k];
+		snprintf(path[k], sizeof(path[k]), "%s/%s-%d-%d", dir, plugin == PLUG_REF ? "strace" : "nlstats", plugin, k);
+		if (plugin == PLUG_REF)
+			strace_out = path[k];
+		else
+			stats_out = path[k];
 		pod_op(&r, 0, k, out, sizeof(out));
 	}
-	strace_out = NULL;
-	*add_n = count_netlink_sends(path[0], add_socks);
-	*del_n = count_netlink_sends(path[1], del_socks);
+	strace_out = stats_out = NULL;
+	if (plugin == PLUG_REF) {
+		*add_n = count_netlink_sends(path[0], add_socks);
+		*del_n = count_netlink_sends(path[1], del_socks);
+	} else {
+		*add_n = read_nl_stats(path[0], add_socks, &nl_maxper[0], &nl_recvs[0]);
+		*del_n = read_nl_stats(path[1], del_socks, &nl_maxper[1], &nl_recvs[1]);
+	}
 	ret = atomic_load(&r.failures) ? -EIO : 0;
 	if (ret)
-		fprintf(stderr, "%s under strace: %s\n", plug_name[plugin], r.first_err);
+		fprintf(stderr, "%s syscall count run: %s\n", plug_name[plugin], r.first_err);
 out:
-	strace_out = NULL;
+	strace_out = stats_out = NULL;
 	del_pods();
 	npods = saved;
 	if (plugin == PLUG_RAILPOOL)
@@ -1022,10 +1139,14 @@ static int nl_socks[2][2] = {{-1, -1}, {-1, -1}}; /* distinct netlink sockets th
 static void print_json(const struct result *res, int nres, const char *load, const char *started)
 {
 	printf("{\"bench\":\"podsetup\",\"started\":\"%s\",\"nproc\":%ld,\"loadavg\":\"%s\",\"pods\":%d,\"rails\":%d,"
-	       "\"exec_floor_ms\":%.3f,\"netlink_sends_per_pod\":{\"railpool\":{\"add\":%d,\"del\":%d,\"add_sockets\":%d,"
-	       "\"del_sockets\":%d},\"reference\":{\"add\":%d,\"del\":%d,\"add_sockets\":%d,\"del_sockets\":%d}},"
+	       "\"exec_floor_ms\":%.3f,\"exec_floor_binary\":\"%s\",\"macvlan_create_ms\":%.3f,\"macvlan_delete_ms\":%.3f,"
+	       "\"netlink_sends_per_pod\":{\"railpool\":{\"add\":%d,\"del\":%d,\"add_sockets\":%d,"
+	       "\"del_sockets\":%d,\"add_max_per_namespace\":%d,\"del_max_per_namespace\":%d,\"add_recv_calls\":%d,"
+	       "\"del_recv_calls\":%d,\"counted_by\":\"plugin\"},\"reference\":{\"add\":%d,\"del\":%d,\"add_sockets\":%d,\"del_sockets\":%d}},"
 	       "\"pools_widened\":%s,\"railpool\":\"%s\",\"reference\":\"%s/macvlan + host-local\",\"runs\":[",
-	       started, sysconf(_SC_NPROCESSORS_ONLN), load, npods, nrails, floor_ms, nl_sends[0][0], nl_sends[0][1], nl_socks[0][0], nl_socks[0][1], nl_sends[1][0],
+	       started, sysconf(_SC_NPROCESSORS_ONLN), load, npods, nrails, floor_ms, floor_bin, mv_create_ms, mv_delete_ms,
+	       nl_sends[0][0], nl_sends[0][1], nl_socks[0][0], nl_socks[0][1], nl_maxper[0],
+	       nl_maxper[1], nl_recvs[0], nl_recvs[1], nl_sends[1][0],
 	       nl_sends[1][1], nl_socks[1][0], nl_socks[1][1], need_wide() ? "true" : "false", rp_path,
 	       cni_dir);
 	for (int i = 0; i < nres; i++) {
@@ -1075,8 +1196,9 @@ static void print_table(const struct result *res, int nres, const char *load, co
 	printf("pod setup: %d pods x %d rails on a simulated node; %ld CPUs; load %s; started %s%s\n", npods, nrails,
 	       sysconf(_SC_NPROCESSORS_ONLN), load, started,
 	       need_wide() ? "; pools widened beyond the seed's 200 addresses per rail" : "");
-	printf("times in ms per pod (one ADD / DEL as the runtime sees it); floor: fork+setns+exec+wait of /bin/true "
-	       "%.2f ms\n", floor_ms);
+	printf("times in ms per pod (one ADD / DEL as the runtime sees it); floor: fork+setns+exec+wait of %s "
+	       "%.2f ms (%s); kernel alone: one macvlan created in a pod netns %.2f ms, deleted %.2f ms\n", floor_bin,
+	       floor_ms, strcmp(floor_bin, "/bin/true") ? "busybox, static" : "dynamic", mv_create_ms, mv_delete_ms);
 	printf("%-18s %-5s %2s | %7s %7s %7s %7s | %7s %7s %7s %7s | %7s %9s %8s %8s | %s\n", "plugin", "mode",
 	       "C", "ADD p50", "p90", "p99", "max", "DEL p50", "p90", "p99", "max", "pods/s", "store KiB", "(end)",
 	       "RSS KiB", "checks");
@@ -1098,10 +1220,11 @@ static void print_table(const struct result *res, int nres, const char *load, co
 	printf("store KiB: railpool's store file / host-local's dataDir, allocated bytes (st_blocks*512) at the peak\n"
 	       "  (sampled twice a second and after each phase) and at the end of the run (before the checks);\n"
 	       "  each railpool run starts from a freshly applied store\n");
-	printf("netlink send calls per pod (strace -f, one extra pod; over N sockets): railpool ADD %d (%d) DEL %d (%d); "
-	       "reference ADD %d (%d) DEL %d (%d)\n",
-	       nl_sends[0][0], nl_socks[0][0], nl_sends[0][1], nl_socks[0][1], nl_sends[1][0], nl_socks[1][0],
-	       nl_sends[1][1], nl_socks[1][1]);
+	printf("netlink sendmsg per pod (one extra pod; over N namespace sockets, at most M through one): railpool "
+	       "ADD %d (N %d, M %d) DEL %d (N %d, M %d), counted by the plugin (RAILPOOL_NL_STATS), receive calls ADD %d "
+	       "DEL %d; reference ADD %d (%d sockets) DEL %d (%d sockets), strace -f\n",
+	       nl_sends[0][0], nl_socks[0][0], nl_maxper[0], nl_sends[0][1], nl_socks[0][1], nl_maxper[1], nl_recvs[0],
+	       nl_recvs[1], nl_sends[1][0], nl_socks[1][0], nl_sends[1][1], nl_socks[1][1]);
 	printf("RSS KiB: peak RSS of one plugin process (wait4; the reference includes host-local under macvlan)\n");
 	for (int i = 0; i < nres; i++) {
 		const struct result *a = &res[i], *b = i + 1 < nres ? &res[i + 1] : NULL;
@@ -1276,6 +1399,7 @@ int main(int argc, char **argv)
 	if (setup_railpool() || (!no_ref && setup_ref()))
 		return 1;
 	floor_ms = exec_floor_ms();
+	kernel_floor();
 	fprintf(stderr, "node %snode up, %d rails; store %s; %d pods per run\n", prefix, nrails, store_path, npods);
 
 	for (int m = 0; m < nmodes && !stop; m++) {

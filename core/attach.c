@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "core/errors.h"
@@ -17,6 +19,7 @@
 #include "core/railsconf.h"
 #include "core/select.h"
 #include "core/session.h"
+#include "core/sriov.h"
 #include "netlink/nl.h"
 
 #define MAX_MASTER_ADDRS 32
@@ -39,6 +42,16 @@ struct rail {
 	struct rp_owner_info info;    /* when existed */
 	uint32_t nleases;
 	struct rp_lease_info leases[RP_OWNER_MAX_LEASES];
+	/* cniType sriov */
+	char resource[RP_MODEL_RES_MAX]; /* as the rail names it: "spidernet.io/eno3np2" */
+	bool rdma_iso;
+	int32_t vlan;                 /* -1: leave the PF's setting */
+	const struct rp_blob_policy *pol;
+	bool is_vf;                   /* holds (or held, at DEL) a VF: saved is valid */
+	bool prepared;                /* PF settings applied, state saved: restore on failure */
+	struct rp_sriov_saved saved;
+	struct rp_sriov_plan splan;
+	struct rp_owner_data od;
 };
 
 struct pod {
@@ -54,6 +67,9 @@ struct pod {
 	int master_addr_ifindex[MAX_MASTER_ADDRS];
 	uint32_t nmaster_addrs;
 	int master_ifindex[RP_RAILS_MAX];
+	struct rp_sriov_chans ch;     /* open when a rail is sriov */
+	bool have_ch;
+	int pod_fd;                   /* the pod netns, for VF/RDMA moves; -1 */
 };
 
 /* Bounded copy that always terminates (truncates silently: callers copy validated names). */
@@ -179,6 +195,9 @@ static int resolve_rails(struct pod *p, struct rp_err *e)
 			scopy(r->rdma_res, sizeof(r->rdma_res), r->net->rdma_resource);
 			r->mtu = r->net->mtu;
 			r->mms = r->net->flags & RP_BLOB_NET_MMS;
+			scopy(r->resource, sizeof(r->resource), r->net->resource);
+			r->rdma_iso = r->net->flags & RP_BLOB_NET_RDMA;
+			r->vlan = r->net->vlan > 0 ? r->net->vlan : -1;
 		} else {
 			r->inl = c;
 			r->cni_type = !strcmp(c->cni_type, "sriov") ? RP_CNI_SRIOV : RP_CNI_MACVLAN;
@@ -186,11 +205,29 @@ static int resolve_rails(struct pod *p, struct rp_err *e)
 			scopy(r->rdma_res, sizeof(r->rdma_res), c->rdma_resource_name);
 			r->mtu = c->mtu;
 			r->mms = c->match_master_subnet;
+			scopy(r->resource, sizeof(r->resource), c->resource_name);
+			r->rdma_iso = c->rdma_isolation;
+			r->vlan = c->vlan_id ? (int32_t)c->vlan_id : -1;
+		}
+		if (r->cni_type == RP_CNI_SRIOV) {
+			/* The policy names the VFs; its first PF stands in as the master whose
+			 * addresses matchMasterSubnet compares (the exclusive-subnet scheme). */
+			r->pol = rp_model_view_policy_find(&p->ss.v, r->resource);
+			if (!r->pol)
+				return rp_err_setc(e, -ENOENT, RP_CNI_ERR_INVALID_CONFIG,
+					    "%s: no SriovNetworkNodePolicy provides resource %s in node store %s; apply "
+					    "the policy with `railpoolctl apply -f` (see `railpoolctl get resources`)",
+					    r->label, r->resource, p->ss.path);
+			if (!r->pol->npfs)
+				return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
+					    "%s: SriovNetworkNodePolicy %s names no PF", r->label, r->pol->name);
+			scopy(r->master, sizeof(r->master), r->pol->pfs[0].name);
+			continue;
 		}
 		if (r->cni_type != RP_CNI_MACVLAN)
 			return rp_err_setc(e, -EOPNOTSUPP, RP_CNI_ERR_UNSUPPORTED_FIELD,
-				    "%s: cniType %s rails are not supported by this build of the rails pipeline; "
-				    "use railpool as the IPAM of sriov-cni meanwhile", r->label, rp_cni_type_name(r->cni_type));
+				    "%s: cniType %s rails are not supported by the rails pipeline; use macvlan or sriov",
+				    r->label, rp_cni_type_name(r->cni_type));
 		if (!r->master[0])
 			return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "%s: macvlan rail without a master interface",
 				    r->label);
@@ -349,8 +386,178 @@ static int reserve_rdma(struct pod *p, struct rail *r, struct rp_err *e)
 	return 0;
 }
 
+/* Channels and the pod netns fd, once per pod, only when a rail is sriov. */
+static int open_vf_chans(struct pod *p, struct rp_err *e)
+{
+	bool rdma = false;
+	int ret;
+
+	if (p->have_ch)
+		return 0;
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct rail *r = &p->rails[i];
+		rdma |= (r->cni_type == RP_CNI_SRIOV && r->rdma_iso) || (r->is_vf && (r->saved.flags & RP_SRIOV_RDMA_MOVED));
+	}
+	ret = rp_sriov_chans_open(&p->ch, rdma, e);
+	if (ret)
+		return with_code(e, ret, ret == -EPROTONOSUPPORT ? RP_CNI_ERR_RDMA_MODE : RP_CNI_ERR_NETLINK);
+	p->have_ch = true;
+	if (p->env->netns[0])
+		p->pod_fd = open(p->env->netns, O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+static void close_vf_chans(struct pod *p)
+{
+	if (p->have_ch)
+		rp_sriov_chans_close(&p->ch);
+	p->have_ch = false;
+	if (p->pod_fd >= 0)
+		close(p->pod_fd);
+	p->pod_fd = -1;
+}
+
+/* Keep @r's saved VF state in its owner record before anything moves, so a DEL can restore. */
+static int save_vf_state(struct pod *p, struct rail *r, struct rp_err *e)
+{
+	int ret;
+
+	memcpy(r->od.state, &r->saved, sizeof(r->saved));
+	ret = rp_store_owner_set_data(p->ss.store, &r->o, &r->od, sizeof(r->od));
+	return ret ? rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "%s: cannot record the VF's state in the node store",
+				 r->label) : 0;
+}
+
+/*
+ * The VF of sriov rail @r: the deviceID the device plugin passed (single-rail mode: Multus hands
+ * one config, and its deviceID, per rail), else the next free slot of "vf:<resource>".  Either
+ * way the slot is a lease of the rail, so a VF is never handed out twice.  Then the VF's state
+ * is saved and its PF-side settings applied (rp_sriov_prepare).
+ */
+static int reserve_vf(struct pod *p, struct rail *r, struct rp_err *e)
+{
+	const struct rp_blob_policy *pol = r->pol;
+	const char *devid = p->single ? rp_sriov_device_id(p->conf->root) : NULL;
+	uint32_t nvfs = rp_sriov_policy_vfs(pol), slot = 0, sp;
+	struct rp_lease_info *l = &r->leases[r->nleases];
+	char pool[RP_MODEL_RES_MAX + 8], pci[RP_PCI_ADDR_MAX];
+	struct rp_sriov_req req;
+	struct rp_ip want;
+	int idx, ret;
+
+	snprintf(pool, sizeof(pool), "vf:%s", pol->resource); /* rp_model_validate: fits RP_NAME_MAX */
+	idx = rp_store_pool_find(p->ss.store, pool);
+	if (idx < 0)
+		return rp_err_setc(e, -ENOENT, RP_CNI_ERR_INVALID_CONFIG,
+			    "%s: SriovNetworkNodePolicy %s (resource %s) does not apply to node %s (nodeSelector); "
+			    "no VF slots in the node store", r->label, pol->name, r->resource, rp_session_node());
+	sp = (uint32_t)idx;
+	if (devid) {
+		ret = rp_sriov_pci_slot(NULL, pol->pfs, pol->npfs, pol->num_vfs, devid, &slot, e);
+		if (ret) {
+			rp_err_prefix(e, "%s: ", r->label);
+			return with_code(e, ret, RP_CNI_ERR_INVALID_CONFIG);
+		}
+		want = rp_ip_slot(pol->slot_base + slot);
+	}
+	ret = rp_store_reserve(p->ss.store, &r->o, &sp, 1, devid ? &want : NULL, l, e);
+	if (ret == -ENOSPC || ret == -EADDRINUSE) {
+		rp_sriov_err_slot(e, ret, r->resource, devid, nvfs);
+		return rp_err_prefix(e, "%s: ", r->label);
+	}
+	if (ret)
+		return with_code(e, ret, RP_CNI_ERR_INTERNAL);
+	r->nleases++;
+	if (devid) {
+		scopy(pci, sizeof(pci), devid);
+	} else {
+		slot = rp_ip_slot_index(&l->ip) - pol->slot_base;
+		ret = rp_sriov_slot_pci(NULL, pol->pfs, pol->npfs, pol->num_vfs, slot, pci, e);
+		if (ret) {
+			rp_err_prefix(e, "%s: resource %s: ", r->label, r->resource);
+			return with_code(e, ret, RP_CNI_ERR_VF_EXHAUSTED);
+		}
+	}
+	if ((ret = open_vf_chans(p, e)))
+		return ret;
+	memset(&req, 0, sizeof(req));
+	req.resource = r->resource;
+	req.device_id = pci;
+	req.pod_ifname = r->name;
+	req.mtu = r->mtu;
+	req.vlan = r->vlan;
+	req.qos = -1;
+	req.spoofchk = req.trust = req.link_state = -1;
+	req.rdma_isolation = r->rdma_iso;
+	ret = rp_sriov_prepare(NULL, &p->ch.pf, &p->ch.host, r->rdma_iso ? &p->ch.rdma : NULL, &req, &r->saved,
+			       &r->splan, e);
+	if (ret) {
+		rp_err_prefix(e, "%s: ", r->label);
+		return with_code(e, ret, ret == -EBUSY ? RP_CNI_ERR_VF_EXHAUSTED : RP_CNI_ERR_NETLINK);
+	}
+	r->is_vf = r->prepared = true;
+	return save_vf_state(p, r, e);
+}
+
+/* Give every prepared VF back (name, MAC, MTU, RDMA device, PF settings).  @in_pod: the rails
+ * transaction succeeded, so netN in the pod is the VF; otherwise it rolled the moves back and
+ * the pod's own interfaces must not be touched. */
+static int restore_vfs(struct pod *p, bool in_pod, bool only_prepared, struct rp_err *e)
+{
+	int first = 0;
+
+	for (unsigned i = 0; i < p->n; i++) {
+		struct rail *r = &p->rails[i];
+		struct rp_err one = {0};
+		int ret;
+
+		if (!r->is_vf || (only_prepared && !r->prepared))
+			continue;
+		ret = rp_sriov_restore(NULL, &p->ch.pf, &p->ch.host, rp_sriov_chans_pod_rdma(&p->ch), &r->saved, r->name,
+				       in_pod ? p->pod_fd : -1, -1, &one);
+		if (ret) {
+			rp_log(RP_LOG_ERR, "%s: %s", r->label, one.msg);
+			if (!first) {
+				first = ret;
+				rp_err_setc(e, ret, RP_CNI_ERR_NETLINK, "%s: %s", r->label, one.msg);
+			}
+			continue;
+		}
+		r->prepared = false;
+	}
+	return first;
+}
+
+/* rdmaIsolation: after the VFs are in the pod, their RDMA devices follow (RDMA netlink; the
+ * rtnetlink transaction cannot carry them).  The saved state says so before commit. */
+static int move_rdma_in(struct pod *p, struct rp_err *e)
+{
+	for (unsigned i = 0; i < p->n; i++) {
+		struct rail *r = &p->rails[i];
+		int ret;
+
+		if (!r->is_vf || !r->splan.rdma_dev[0])
+			continue;
+		if (p->pod_fd < 0)
+			return rp_err_setc(e, -ENOENT, RP_CNI_ERR_INVALID_ENV, "%s: cannot open CNI_NETNS %s to move RDMA "
+				    "device %s into it", r->label, p->env->netns, r->splan.rdma_dev);
+		ret = rp_rdma_dev_move(&p->ch.rdma, r->splan.rdma_dev, p->pod_fd, e);
+		if (ret) {
+			rp_err_prefix(e, "%s: rdmaIsolation: ", r->label);
+			return with_code(e, ret, ret == -EOPNOTSUPP || ret == -EPERM ? RP_CNI_ERR_RDMA_MODE : RP_CNI_ERR_NETLINK);
+		}
+		r->saved.flags |= RP_SRIOV_RDMA_MOVED | RP_SRIOV_MOVED;
+		if ((ret = save_vf_state(p, r, e)))
+			return ret;
+	}
+	return 0;
+}
+
 static void abort_all(struct pod *p)
 {
+	struct rp_err ign = {0};
+
+	restore_vfs(p, false, true, &ign);
 	for (unsigned i = 0; i < p->n; i++)
 		if (p->rails[i].begun) {
 			rp_store_abort(p->ss.store, &p->rails[i].o);
@@ -362,9 +569,9 @@ static void abort_all(struct pod *p)
 static int build_plan(struct pod *p, const struct rail *r, struct rp_rail_plan *pl, struct rp_err *e)
 {
 	memset(pl, 0, sizeof(*pl));
-	pl->kind = RP_RAIL_MACVLAN;
+	pl->kind = r->is_vf ? RP_RAIL_MOVE : RP_RAIL_MACVLAN;
 	pl->rail = r->idx;
-	scopy(pl->master, sizeof(pl->master), r->master);
+	scopy(pl->master, sizeof(pl->master), r->is_vf ? r->saved.host_ifname : r->master);
 	scopy(pl->name, sizeof(pl->name), r->name);
 	pl->mtu = r->mtu;
 	pl->probe_gateway = p->rc.probe_gateway;
@@ -426,7 +633,9 @@ static int build_result(struct pod *p, const struct rp_rail_plan *plans, const s
 		mac_str(res[i].mac, mac, sizeof(mac));
 		if (!o || json_object_set_new(o, "name", json_string(pl->name)) ||
 		    json_object_set_new(o, "mac", json_string(mac)) ||
-		    json_object_set_new(o, "sandbox", json_string(p->env->netns)) || json_array_append_new(ifs, o))
+		    json_object_set_new(o, "sandbox", json_string(p->env->netns)) ||
+		    (p->rails[i].is_vf && json_object_set_new(o, "pciID", json_string(p->rails[i].saved.pci))) ||
+		    json_array_append_new(ifs, o))
 			goto err_nomem;
 		for (unsigned k = 0; k < pl->naddrs; k++) {
 			const struct rp_ip *gw = pl->addrs[k].ip.family == RP_FAM_V4 ? &pl->gw4 : &pl->gw6;
@@ -472,6 +681,7 @@ static int add_existing(struct pod *p, json_t **result, struct rp_err *e)
 		struct rail *r = &p->rails[i];
 		r->nleases = r->info.nleases;
 		memcpy(r->leases, r->info.leases, sizeof(r->leases));
+		r->is_vf = rp_sriov_saved_get(&r->info, &r->saved);
 		if ((ret = build_plan(p, r, &plans[i], e)))
 			return ret;
 		names[i] = r->name;
@@ -491,6 +701,33 @@ static int add_existing(struct pod *p, json_t **result, struct rp_err *e)
 	return build_result(p, plans, res, result, e);
 }
 
+/* The pod side of DEL (and of an ADD undone after its transaction): VFs back to the host as
+ * they were, then the macvlan rails (one group delete) and every rail's rules.  VF rails are
+ * never passed to core/rails' group delete: a VF must come back, not be deleted. */
+static int detach_rails(struct pod *p, struct rp_err *e)
+{
+	struct rp_rail_plan plans[RP_RAILS_MAX];
+	unsigned n = 0;
+
+	memset(plans, 0, sizeof(plans));
+	for (unsigned i = 0; i < p->n; i++) {
+		if (p->rails[i].is_vf)
+			continue;
+		plans[n].kind = RP_RAIL_MACVLAN;
+		plans[n].rail = p->rails[i].idx;
+		scopy(plans[n].name, sizeof(plans[n].name), p->rails[i].name);
+		n++;
+	}
+	return rp_rails_detach(p->env->netns, plans, n, &p->opts, e);
+}
+
+static void undo_attached(struct pod *p, struct rp_err *e)
+{
+	if (p->have_ch)
+		restore_vfs(p, true, false, e);
+	detach_rails(p, e);
+}
+
 static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 {
 	struct rp_rail_plan plans[RP_RAILS_MAX];
@@ -503,7 +740,6 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 	for (unsigned i = 0; i < p->n; i++) {
 		struct rail *r = &p->rails[i];
 		struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = r->name};
-		struct rp_owner_data od;
 
 		ret = rp_store_owner_begin(p->ss.store, &k, p->env->netns, &r->o, &r->info, e);
 		if (ret == RP_OWNER_EXISTS) {
@@ -526,8 +762,8 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 			goto err_abort;
 		}
 		r->begun = true;
-		owner_data_fill(p, r, &od);
-		if ((ret = rp_store_owner_set_data(p->ss.store, &r->o, &od, sizeof(od))) ||
+		owner_data_fill(p, r, &r->od);
+		if ((ret = rp_store_owner_set_data(p->ss.store, &r->o, &r->od, sizeof(r->od))) ||
 		    (ret = reserve_family(p, r, RP_FAM_V4, e)) || (ret = reserve_family(p, r, RP_FAM_V6, e)) ||
 		    (ret = reserve_rdma(p, r, e)))
 			goto err_abort;
@@ -535,6 +771,8 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 			ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "%s: no ippools.ipv4 or ipv6 given", r->label);
 			goto err_abort;
 		}
+		if (r->cni_type == RP_CNI_SRIOV && (ret = reserve_vf(p, r, e)))
+			goto err_abort;
 	}
 	if (nexist) {
 		abort_all(p);
@@ -554,13 +792,18 @@ static int attach_add(struct pod *p, json_t **result, struct rp_err *e)
 			e->cni_code = ret == -ERANGE ? RP_CNI_ERR_MTU : RP_CNI_ERR_NETLINK;
 		goto err_abort;
 	}
+	if (p->have_ch && (ret = move_rdma_in(p, e))) {
+		struct rp_err de = {0};
+		undo_attached(p, &de);
+		goto err_abort;
+	}
 	for (unsigned i = 0; i < p->n; i++) {
 		ret = rp_store_commit(p->ss.store, &p->rails[i].o, e);
 		if (ret) {
 			struct rp_err de = {0};
 			/* Rails committed before this one keep their leases until the runtime's DEL; the
 			 * pod's interfaces go now, so nothing half-configured survives. */
-			rp_rails_detach(p->env->netns, plans, p->n, &p->opts, &de);
+			undo_attached(p, &de);
 			for (unsigned j = 0; j < i; j++) {
 				struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = p->rails[j].name};
 				rp_store_release(p->ss.store, &k, NULL);
@@ -591,7 +834,8 @@ static bool gone(int ret)
 	return ret == -ENODEV || ret == -ENOENT || ret == -ESRCH || ret == -EADDRNOTAVAIL || ret == -ENXIO;
 }
 
-/* Single-rail mode: this rail's link and rules only (other rails belong to other configs). */
+/* Single-rail mode: this rail's link and rules only (other rails belong to other configs).  A
+ * VF rail's link was given back by restore_vfs(); only its rules are left here. */
 static int detach_one(struct pod *p, struct rp_err *e)
 {
 	const struct rail *r = &p->rails[0];
@@ -604,7 +848,8 @@ static int detach_one(struct pod *p, struct rp_err *e)
 		return ret == -ENOENT ? 0 : ret;
 	if ((ret = rp_nl_txn_new(ps, &t)))
 		return rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "out of memory");
-	rp_nl_txn_add(t, rp_nl_msg_link_del(0, r->name), NULL, NULL, NULL, NULL, "delete link %s", r->name);
+	if (!r->is_vf)
+		rp_nl_txn_add(t, rp_nl_msg_link_del(0, r->name), NULL, NULL, NULL, NULL, "delete link %s", r->name);
 	rp_nl_txn_add(t, rp_nl_msg_rule(false, AF_INET, NULL, 0, table, prio), NULL, NULL, NULL, NULL,
 		      "delete IPv4 rule table %u", table);
 	rp_nl_txn_add(t, rp_nl_msg_rule(false, AF_INET6, NULL, 0, table, prio), NULL, NULL, NULL, NULL,
@@ -617,27 +862,40 @@ static int detach_one(struct pod *p, struct rp_err *e)
 
 static int attach_del(struct pod *p, const char *path, struct rp_err *e)
 {
-	int ret = 0;
+	bool have_store, present = netns_present(p->env->netns), any_vf = false;
+	int ret = rp_session_open(&p->ss, path, e);
 
-	if (netns_present(p->env->netns)) {
-		struct rp_rail_plan plans[RP_RAILS_MAX];
+	if (ret && ret != -ENOENT)
+		return ret;
+	have_store = ret == 0; /* no store: nothing can be held, but the pod may still have rails */
+	/* Which rails hold a VF is in their store records (memory reads only: a macvlan-only pod's
+	 * DEL costs no more syscalls than before). */
+	for (unsigned i = 0; have_store && i < p->n; i++) {
+		struct rail *r = &p->rails[i];
+		struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = r->name};
 
-		/* DEL works from the config alone: the rails' names are all core/rails needs */
-		memset(plans, 0, sizeof(plans));
-		for (unsigned i = 0; i < p->n; i++) {
-			plans[i].kind = RP_RAIL_MACVLAN;
-			plans[i].rail = p->rails[i].idx;
-			scopy(plans[i].name, sizeof(plans[i].name), p->rails[i].name);
-		}
-		ret = p->single ? detach_one(p, e) : rp_rails_detach(p->env->netns, plans, p->n, &p->opts, e);
+		ret = rp_store_lookup(p->ss.store, &k, &r->info);
+		if (ret == -EBUSY)
+			return rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: another process is working on container %s; "
+				    "try again", r->label, p->env->container_id);
+		if (ret == 0 && rp_sriov_saved_get(&r->info, &r->saved))
+			any_vf = r->is_vf = true;
+	}
+	if (any_vf) {
+		if ((ret = open_vf_chans(p, e)))
+			return ret;
+		/* The pod netns may be gone: then the kernel has returned each VF under a name of its
+		 * own, and restore finds it by PCI address. */
+		if ((ret = restore_vfs(p, present && p->pod_fd >= 0, false, e)))
+			return ret;
+	}
+	if (present) {
+		ret = p->single ? detach_one(p, e) : detach_rails(p, e);
 		if (ret)
 			return with_code(e, ret, RP_CNI_ERR_NETLINK);
 	}
-	ret = rp_session_open(&p->ss, path, e);
-	if (ret == -ENOENT)
-		return 0; /* no store: nothing can be held */
-	if (ret)
-		return ret;
+	if (!have_store)
+		return 0;
 	for (unsigned i = 0; i < p->n; i++) {
 		struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = p->rails[i].name};
 		ret = rp_store_release(p->ss.store, &k, NULL);
@@ -669,6 +927,7 @@ static int attach_check(struct pod *p, struct rp_err *e)
 			return rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: attachment is being changed; try again", r->label);
 		r->nleases = r->info.nleases;
 		memcpy(r->leases, r->info.leases, sizeof(r->leases));
+		r->is_vf = rp_sriov_saved_get(&r->info, &r->saved);
 		if ((ret = build_plan(p, r, &plans[i], e)))
 			return ret;
 	}
@@ -676,9 +935,20 @@ static int attach_check(struct pod *p, struct rp_err *e)
 	return ret ? with_code(e, ret, RP_CNI_ERR_CHECK_MISMATCH) : 0;
 }
 
+#define GC_MAX_VFS 256
+
+struct gc_vf {
+	struct rp_sriov_saved saved;
+	char ifname[RP_IFNAME_MAX];
+	char netns[RP_NETNS_MAX];
+};
+
 struct gc_arg {
 	const struct rp_cni_conf *conf;
 	uint64_t net_hash;
+	struct gc_vf *vfs;      /* stale VF rails, restored before their leases go */
+	unsigned nvfs;
+	bool rdma;
 };
 
 static int gc_keep(const struct rp_owner_info *info, void *arg)
@@ -697,6 +967,44 @@ static int gc_keep(const struct rp_owner_info *info, void *arg)
 	return 0;
 }
 
+static int gc_collect(const struct rp_owner_info *info, void *arg)
+{
+	struct gc_arg *g = arg;
+	struct gc_vf *v;
+
+	if (info->state != RP_OWNER_LIVE || gc_keep(info, arg) || g->nvfs == GC_MAX_VFS)
+		return 0;
+	v = &g->vfs[g->nvfs];
+	if (!rp_sriov_saved_get(info, &v->saved))
+		return 0;
+	scopy(v->ifname, sizeof(v->ifname), info->ifname);
+	scopy(v->netns, sizeof(v->netns), info->netns);
+	g->rdma |= v->saved.flags & RP_SRIOV_RDMA_MOVED;
+	g->nvfs++;
+	return 0;
+}
+
+/* GC of a VF rail gives the VF back like DEL would (from its netns if that still exists, else
+ * from the host by PCI address) before its slot is freed: a freed slot whose VF is still in a
+ * dead pod's netns, or back under a kernel-chosen name, would be handed out broken. */
+static void gc_restore_vfs(struct pod *p, struct gc_arg *g)
+{
+	if (!g->nvfs || rp_sriov_chans_open(&p->ch, g->rdma, NULL))
+		return;
+	p->have_ch = true;
+	for (unsigned i = 0; i < g->nvfs; i++) {
+		struct gc_vf *v = &g->vfs[i];
+		int fd = v->netns[0] ? open(v->netns, O_RDONLY | O_CLOEXEC) : -1;
+		struct rp_err e = {0};
+
+		if (rp_sriov_restore(NULL, &p->ch.pf, &p->ch.host, rp_sriov_chans_pod_rdma(&p->ch), &v->saved, v->ifname, fd,
+				     -1, &e))
+			rp_log(RP_LOG_WARN, "GC: %s", e.msg);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
 static int attach_gc(struct pod *p, struct rp_err *e)
 {
 	struct gc_arg g = {.conf = p->conf, .net_hash = XXH64(p->conf->name, strlen(p->conf->name), 0)};
@@ -706,6 +1014,13 @@ static int attach_gc(struct pod *p, struct rp_err *e)
 	if (!p->conf->has_valid)
 		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG,
 			    "GC needs cni.dev/valid-attachments in the config (CNI 1.1.0)");
+	g.vfs = calloc(GC_MAX_VFS, sizeof(*g.vfs));
+	if (g.vfs) {
+		rp_store_foreach_owner(p->ss.store, gc_collect, &g);
+		gc_restore_vfs(p, &g);
+		free(g.vfs);
+		g.vfs = NULL;
+	}
 	ret = rp_store_gc(p->ss.store, gc_keep, &g, false);
 	if (ret < 0)
 		return with_code(e, ret, RP_CNI_ERR_INTERNAL);
@@ -725,6 +1040,7 @@ int rp_attach_run(const struct rp_cni_env *env, const struct rp_cni_conf *conf, 
 	*result = NULL;
 	p->env = env;
 	p->conf = conf;
+	p->pod_fd = -1;
 	if (env->cmd == RP_CNI_CMD_GC || env->cmd == RP_CNI_CMD_STATUS) {
 		rp_railsconf_init(&p->rc);
 		p->rc.nrails = 0;
@@ -757,6 +1073,7 @@ int rp_attach_run(const struct rp_cni_env *env, const struct rp_cni_conf *conf, 
 			   rp_cni_cmd_name(env->cmd));
 	}
 out:
+	close_vf_chans(p);
 	rp_session_close(&p->ss);
 	free(p);
 	return ret;

@@ -12,19 +12,27 @@
  *   3. select pools per rail and IP version (core/select.h; with matchMasterSubnet the master's
  *      addresses are read from the host once), start one store attachment per rail
  *      (container ID, pod ifname), reserve its addresses and, for a shared-RDMA rail, one user
- *      slot of "rdma:<resource>" — all RESERVED, nothing visible yet;
- *   4. one netlink transaction per namespace for all rails together (core/rails.h);
+ *      slot of "rdma:<resource>" — all RESERVED, nothing visible yet; for an SR-IOV rail
+ *      (cniType sriov) one slot of "vf:<resource>" (the deviceID's in single-rail mode), then
+ *      the VF's original state saved in the rail's owner data and its PF-side settings applied
+ *      (core/sriov.h rp_sriov_prepare);
+ *   4. one netlink transaction per namespace for all rails together (core/rails.h; a VF is an
+ *      RP_RAIL_MOVE entry), then with rdmaIsolation the VFs' RDMA devices into the pod;
  *   5. commit every attachment (the store's single commit point per attachment).
- * Any failure undoes everything in reverse order: netlink rollback (core/rails), then
- * rp_store_abort of every attachment begun.  A crash between 3 and 5 leaves RESERVED leases of
- * a dead pid, swept by later ADDs or `railpoolctl gc`.
+ * Any failure undoes everything in reverse order: netlink rollback (core/rails), every prepared
+ * VF restored (rp_sriov_restore), then rp_store_abort of every attachment begun.  A crash
+ * between 3 and 5 leaves RESERVED leases of a dead pid, swept by later ADDs or `railpoolctl gc`
+ * (a VF moved by a crashed ADD is not restored by the sweep: the runtime's DEL of a failed ADD
+ * finds no LIVE record; known gap).
  *
  * A repeated ADD of a pod whose rails are all LIVE returns the same result (addresses from the
  * store, MACs from the pod); a partially present pod is refused (code 11: DEL it first).
- * DEL: the pod's rails leave in one kernel operation (link group delete; single-rail mode
- * deletes its one link), rules go, then the leases are released.  Idempotent; succeeds when the
- * netns or the store is gone.  CHECK: every rail's attachment exists and the pod matches it.
- * GC: releases this network's attachments whose container is not in valid-attachments.
+ * DEL: VF rails (known from their owner records) are restored first — from the pod, or by PCI
+ * address from the host when the netns is gone; then the macvlan rails leave in one kernel
+ * operation (link group delete; single-rail mode deletes its one link), rules go, then the
+ * leases are released.  Idempotent; succeeds when the netns or the store is gone.
+ * CHECK: every rail's attachment exists and the pod matches it.  GC: releases this network's
+ * attachments whose container is not in valid-attachments, restoring their VFs first.
  *
  * Process safety: as core/ipam.h.  Allocations: *result is the caller's.
  * Errors: -errno with e->cni_code set (core/errors.h) and e->msg naming rail, pool or field.

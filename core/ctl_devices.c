@@ -13,6 +13,7 @@
 #include "rdma/gid.h"
 #include "rdma/nldev.h"
 #include "vf/pci.h"
+#include "vf/relay.h"
 
 /* The name the device plugin advertises for policy resource @res: the spelling a sriov
  * SpiderMultusConfig uses for it ("spidernet.io/eno3np2"), else the bare name. */
@@ -237,6 +238,9 @@ int rp_ctl_get_rdma(struct rp_ctl *c, int argc, char **argv)
 	static const struct option lo[] = { { "addr", required_argument, NULL, 'a' }, RP_CTL_HELP_OPT, { 0 } };
 	const char *addr = NULL, *mode = "unknown";
 	struct rp_rdma_chan ch;
+	struct rp_vf_chan relay_ch;
+	char relay[256];
+	bool relayed = false;
 	struct rp_err e = { 0 };
 	struct rp_store *s = NULL;
 	struct rp_store_view sv;
@@ -268,7 +272,14 @@ int rp_ctl_get_rdma(struct rp_ctl *c, int argc, char **argv)
 		goto out;
 	}
 
-	if (rp_rdma_chan_open(&ch, -1, &e) == 0) {
+	/* The simulated node answers RDMA netlink through its relay (vf/relay.h, same switch as the
+	 * plugin's); a real node through NETLINK_RDMA. */
+	if (rp_vf_relay_path(NULL, relay, sizeof(relay)) && rp_vf_chan_open_relay(&relay_ch, relay, &e) == 0) {
+		ch.xfer = relay_ch.xfer;
+		ch.ctx = relay_ch.ctx;
+		relayed = true;
+	}
+	if (relayed || rp_rdma_chan_open(&ch, -1, &e) == 0) {
 		struct rp_rdma_dev *devs = NULL;
 		size_t n = 0;
 		int m;
@@ -370,7 +381,9 @@ out:
 	if (reading)
 		rp_store_read_end(s);
 	rp_store_close(s);
-	if (have_chan)
+	if (relayed)
+		rp_vf_chan_close(&relay_ch);
+	else if (have_chan)
 		rp_rdma_chan_close(&ch);
 	json_decref(rows);
 	return rc;

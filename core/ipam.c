@@ -366,27 +366,33 @@ out_close:
 	return ret < 0 ? ret : 0;
 }
 
+/* Pin a generation without viewing the model: DEL and GC need only the store. */
+static int session_pin(struct rp_session *ss, struct rp_err *e)
+{
+	int ret = rp_store_read_begin(ss->store, &ss->sv);
+
+	if (ret)
+		return rp_err_setc(e, ret, RP_CNI_ERR_IO, "node store %s: %s", ss->path, strerror(-ret));
+	ss->reading = true;
+	return 0;
+}
+
 int rp_ipam_del(const struct rp_cni_env *env, const struct rp_cni_conf *c, const char *state_path,
 		struct rp_err *e)
 {
-	const char *path = state_of(c, state_path);
 	struct rp_owner_key key = {env->container_id, env->ifname};
-	struct rp_store_view sv;
-	struct rp_store *s;
+	struct rp_session ss;
 	int ret;
 
-	ret = rp_session_open_store(path, &s, e);
+	ret = rp_session_open(&ss, state_of(c, state_path), e);
 	if (ret == -ENOENT)
 		return 0; /* nothing was ever allocated here */
 	if (ret)
 		return ret;
-	ret = rp_store_read_begin(s, &sv);
-	if (ret) {
-		rp_err_setc(e, ret, RP_CNI_ERR_IO, "node store %s: %s", path, strerror(-ret));
+	ret = session_pin(&ss, e);
+	if (ret)
 		goto out;
-	}
-	ret = rp_store_release(s, &key, NULL);
-	rp_store_read_end(s);
+	ret = rp_store_release(ss.store, &key, NULL);
 	if (ret == -EBUSY)
 		rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: another railpool process is working "
 		     "on this attachment; try again", env->container_id, env->ifname);
@@ -394,7 +400,7 @@ int rp_ipam_del(const struct rp_cni_env *env, const struct rp_cni_conf *c, const
 		rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "releasing container %s ifname %s: %s", env->container_id,
 		     env->ifname, strerror(-ret));
 out:
-	rp_store_close(s);
+	rp_session_close(&ss);
 	return ret < 0 ? ret : 0;
 }
 
@@ -411,51 +417,49 @@ int rp_ipam_check(const struct rp_cni_env *env, const struct rp_cni_conf *c, con
 {
 	const char *path = state_of(c, state_path);
 	struct rp_owner_key key = {env->container_id, env->ifname};
-	struct rp_store *s;
-	struct rp_store_view sv;
-	struct rp_model_view v;
+	struct rp_session ss;
 	struct rp_owner_info info;
 	int ret;
 
-	ret = rp_session_open_store(path, &s, e);
+	ret = rp_session_open(&ss, path, e);
 	if (ret == -ENOENT)
 		return rp_err_setc(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "container %s ifname %s: no addresses held "
 			    "(node store %s does not exist)", env->container_id, env->ifname, path);
 	if (ret)
 		return ret;
-	ret = rp_session_view(s, &sv, &v, path, true, e);
+	ret = rp_session_read(&ss, true, e);
 	if (ret)
-		goto out_close;
-	ret = rp_store_lookup(s, &key, &info);
+		goto out;
+	ret = rp_store_lookup(ss.store, &key, &info);
 	if (ret == -ENOENT) {
 		rp_err_setc(e, ret, RP_CNI_ERR_UNKNOWN_CONTAINER, "container %s ifname %s: railpool holds no addresses "
 		     "for this attachment", env->container_id, env->ifname);
-		goto out_end;
+		goto out;
 	}
 	if (ret == -EBUSY) {
 		rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "container %s ifname %s: being added or deleted; try again",
 		     env->container_id, env->ifname);
-		goto out_end;
+		goto out;
 	}
 	if (ret) {
 		rp_err_setc(e, ret, RP_CNI_ERR_INTERNAL, "looking up container %s: %s", env->container_id, strerror(-ret));
-		goto out_end;
+		goto out;
 	}
 	for (uint32_t i = 0; i < info.nleases; i++) {
-		const struct rp_blob_pool *bp = rp_session_pool_of_store(s, &v, info.leases[i].pool);
+		const struct rp_blob_pool *bp = rp_session_pool_of_store(ss.store, &ss.v, info.leases[i].pool);
 		char a[64];
 
 		rp_ip_format(&info.leases[i].ip, a, sizeof(a));
 		if (!bp) {
 			ret = rp_err_setc(e, -ESTALE, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: address %s is no "
 				   "longer in any applied pool", env->container_id, env->ifname, a);
-			goto out_end;
+			goto out;
 		}
 		if (c->has_prev && !prev_has(c, &info.leases[i].ip, bp->prefix)) {
 			ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: railpool holds "
 				   "%s/%u but prevResult.ips does not list it", env->container_id, env->ifname, a,
 				   bp->prefix);
-			goto out_end;
+			goto out;
 		}
 	}
 	for (uint32_t i = 0; c->has_prev && i < c->nprev; i++) {
@@ -468,14 +472,12 @@ int rp_ipam_check(const struct rp_cni_env *env, const struct rp_cni_conf *c, con
 			ret = rp_err_setc(e, -EINVAL, RP_CNI_ERR_CHECK_MISMATCH, "container %s ifname %s: prevResult.ips "
 				   "lists %s, which railpool does not hold for this attachment", env->container_id,
 				   env->ifname, a);
-			goto out_end;
+			goto out;
 		}
 	}
 	ret = 0;
-out_end:
-	rp_store_read_end(s);
-out_close:
-	rp_store_close(s);
+out:
+	rp_session_close(&ss);
 	return ret;
 }
 
@@ -498,65 +500,54 @@ static int gc_keep(const struct rp_owner_info *info, void *arg)
 int rp_ipam_gc(const struct rp_cni_env *env, const struct rp_cni_conf *c, const char *state_path,
 	       struct rp_err *e)
 {
-	const char *path = state_of(c, state_path);
 	struct gc_arg g = {c, rp_owner_net_hash(c->name)};
 	struct rp_sweep_stats st;
-	struct rp_store_view sv;
-	struct rp_store *s;
+	struct rp_session ss;
 	int ret;
 
 	(void)env;
 	if (!c->has_valid)
 		return rp_err_setc(e, -EINVAL, RP_CNI_ERR_INVALID_CONFIG, "GC: the config has no "
 			    "\"cni.dev/valid-attachments\" list; refusing to guess which attachments are live");
-	ret = rp_session_open_store(path, &s, e);
+	ret = rp_session_open(&ss, state_of(c, state_path), e);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
 		return ret;
-	ret = rp_store_read_begin(s, &sv);
-	if (ret) {
-		rp_err_setc(e, ret, RP_CNI_ERR_IO, "node store %s: %s", path, strerror(-ret));
+	ret = session_pin(&ss, e);
+	if (ret)
 		goto out;
-	}
-	ret = rp_store_gc(s, gc_keep, &g, false);
+	ret = rp_store_gc(ss.store, gc_keep, &g, false);
 	if (ret >= 0) {
 		rp_log(RP_LOG_INFO, "GC of network %s: released %d attachment(s)", c->name, ret);
-		(void)rp_store_sweep(s, 0, &st);
+		(void)rp_store_sweep(ss.store, 0, &st);
 		ret = 0;
 	} else {
 		rp_err_setc(e, ret, ret == -EBUSY ? RP_CNI_ERR_TRY_AGAIN : RP_CNI_ERR_INTERNAL, "GC of network %s: %s",
 		     c->name, strerror(-ret));
 	}
-	rp_store_read_end(s);
 out:
-	rp_store_close(s);
+	rp_session_close(&ss);
 	return ret;
 }
 
 int rp_ipam_status(const struct rp_cni_env *env, const struct rp_cni_conf *c, const char *state_path,
 		   struct rp_err *e)
 {
-	const char *path = state_of(c, state_path);
-	struct rp_store *s;
-	struct rp_store_view sv;
-	struct rp_model_view v;
+	struct rp_session ss;
 	struct rp_err ie = {0};
 	struct sel sl[2];
 	int ret;
 
 	(void)env;
-	ret = rp_session_open_store(path, &s, &ie);
-	if (ret)
-		return rp_err_setc(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
-	ret = rp_session_view(s, &sv, &v, path, true, &ie);
+	ret = rp_session_open(&ss, state_of(c, state_path), &ie);
+	if (!ret)
+		ret = rp_session_read(&ss, true, &ie);
+	if (!ret)
+		ret = select_both(ss.store, &ss.v, c, &sl[0], &sl[1], &ie);
 	if (ret) {
 		rp_err_setc(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
-		goto out_close;
-	}
-	if ((ret = select_both(s, &v, c, &sl[0], &sl[1], &ie))) {
-		rp_err_setc(e, ret, RP_CNI_ERR_NOT_AVAILABLE, "%s", ie.msg);
-		goto out_end;
+		goto out;
 	}
 	for (int f = 0; f < 2; f++) {
 		uint64_t free_total = 0;
@@ -568,20 +559,18 @@ int rp_ipam_status(const struct rp_cni_env *env, const struct rp_cni_conf *c, co
 		pool_list(&sl[f], idx, names, sizeof(names));
 		for (uint32_t i = 0; i < sl[f].n; i++) {
 			struct rp_store_pool_info pi;
-			if (rp_store_pool_info(s, sl[f].p[i].idx, &pi) == 0)
+			if (rp_store_pool_info(ss.store, sl[f].p[i].idx, &pi) == 0)
 				free_total += pi.free;
 		}
 		if (!free_total) {
 			ret = rp_err_setc(e, -ENOSPC, RP_CNI_ERR_NOT_AVAILABLE, "IPv%d pools exhausted: no free address in %s",
 				   f ? 6 : 4, names);
-			goto out_end;
+			goto out;
 		}
 	}
 	ret = 0;
-out_end:
-	rp_store_read_end(s);
-out_close:
-	rp_store_close(s);
+out:
+	rp_session_close(&ss);
 	return ret;
 }
 

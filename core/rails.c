@@ -141,6 +141,20 @@ static int queue_host(struct rp_nl_txn *host_t, struct rp_nl_txn *pod_t, int hos
 	return 0;
 }
 
+bool rp_rails_route_shadowed(const struct rp_rail_plan *plans, unsigned i, unsigned k)
+{
+	const struct rp_rail_route *r = &plans[i].routes[k];
+
+	for (unsigned j = 0; j <= i; j++)
+		for (unsigned m = 0; m < (j == i ? k : plans[j].nroutes); m++) {
+			const struct rp_rail_route *o = &plans[j].routes[m];
+			if (o->dst.family == r->dst.family && o->dst_len == r->dst_len &&
+			    !memcmp(o->dst.b, r->dst.b, sizeof(r->dst.b)))
+				return true;
+		}
+	return false;
+}
+
 static int add_route(struct rp_nl_txn *t, unsigned i, const char *name, const struct rp_nl_route *r, const char *what)
 {
 	return rp_nl_txn_add(t, rp_nl_msg_route(true, r), rp_nl_msg_route(false, r), NULL, NULL, NULL,
@@ -199,6 +213,8 @@ static int queue_pod(struct rp_nl_txn *t, const struct rp_rail_plan *plans, unsi
 		}
 		for (unsigned k = 0; k < p->nroutes; k++) {
 			const struct rp_rail_route *r = &p->routes[k];
+			if (rp_rails_route_shadowed(plans, i, k))
+				continue;
 			struct rp_nl_route mr = { .table = RT_TABLE_MAIN, .dst = &r->dst, .dst_len = r->dst_len,
 						  .gw = r->gw.family ? &r->gw : NULL, .oif = pli[i].ifindex };
 			if (r->gw.family)
@@ -283,8 +299,10 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 		names[i] = plans[i].master;
 	if ((err = rp_nl_links_get(host, names, n, mli, e)))
 		return rp_err_prefix(e, "rails: host interfaces: ");
+	/* A moved device (SR-IOV VF) may be raised up to its PF's MTU, which its caller checked
+	 * (core/sriov.h); a macvlan can never exceed its master's current MTU. */
 	for (unsigned i = 0; i < n; i++)
-		if (plans[i].mtu && plans[i].mtu > mli[i].mtu) {
+		if (plans[i].kind == RP_RAIL_MACVLAN && plans[i].mtu && plans[i].mtu > mli[i].mtu) {
 			rp_err_set(e, -ERANGE,
 				   "rail %u (%s): MTU %u is above the MTU %u of its master %s; lower the network's mtu "
 				   "or raise the master's", rp_rail_no(&plans[i], i), plans[i].name, plans[i].mtu, mli[i].mtu, plans[i].master);

@@ -21,7 +21,8 @@
  * A failure costs one more pod sendmsg (the rollback).  Detach: 1 sendmsg in the pod (plus one
  * RTM_GETLINK per RP_RAIL_MOVE rail, whose index is needed to rename it back).
  *
- * Failure: an MTU above the master's (-ERANGE, e->cni_code RP_CNI_ERR_MTU) or a missing master
+ * Failure: a macvlan MTU above the master's (-ERANGE, e->cni_code RP_CNI_ERR_MTU; an
+ * RP_RAIL_MOVE rail's MTU is its caller's to check against the PF) or a missing master
  * (-ENODEV) is refused before anything is touched; any later failure (kernel error, probe failure) undoes everything done, newest
  * first, and @e names the rail and the failing operation with the kernel's extended-ack text.
  *
@@ -101,6 +102,15 @@ struct rp_rail_result {
 	uint8_t mac[6];
 	char name[16];
 };
+
+/*
+ * Main-table route @k of plans[@i] is shadowed when an earlier rail (or an earlier route of the
+ * same rail) already routes the same destination: the main table holds one route per prefix, so
+ * the first rail's wins (the exclusive-subnet scheme gives every rail `172.16.0.0/16 via <its
+ * gateway>`; the pod keeps net1's, as design.md shows) and the others are neither added nor
+ * checked.  Each rail's own table still routes its traffic through its own gateway.
+ */
+bool rp_rails_route_shadowed(const struct rp_rail_plan *plans, unsigned i, unsigned k);
 
 /* Rail i (1-based): its table and rule priority under @o (NULL: defaults). */
 uint32_t rp_rails_table(const struct rp_rails_opts *o, unsigned i);

@@ -165,6 +165,8 @@ int rp_rails_check(const char *netns, const struct rp_rail_plan *plans, unsigned
 		}
 		for (unsigned k = 0; k < p->nroutes; k++) {
 			const struct rp_rail_route *r = &p->routes[k];
+			if (rp_rails_route_shadowed(plans, i, k))
+				continue;
 			if (!has_route(&routes, RT_TABLE_MAIN, &r->dst, r->dst_len, r->gw.family ? &r->gw : NULL, li->ifindex))
 				miss(&rep, "rail %u (%s): route %s/%u%s%s dev %s (main table) is missing", rp_rail_no(&plans[i], i), p->name,
 				     rp_nl_ip_str(&r->dst, b1, sizeof(b1)), r->dst_len, r->gw.family ? " via " : "",

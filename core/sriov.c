@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "rdma/sysfs.h"
 #include "vf/link.h"
+#include "vf/relay.h"
 
 /* ---- provisioning and the resource view ---- */
 
@@ -433,4 +434,112 @@ int rp_sriov_restore(const char *root, struct rp_vf_chan *pf_ch, struct rp_vf_ch
 	if (first)
 		rp_err_prefix(e, "restoring VF %s (%s): ", saved->pci, saved->host_ifname);
 	return first;
+}
+
+/* ---- glue for the rails pipeline ---- */
+
+int rp_sriov_chans_open(struct rp_sriov_chans *c, bool need_rdma, struct rp_err *e)
+{
+	char relay[256];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = rp_vf_chan_open(&c->host, e);
+	if (rc)
+		return rc;
+	c->has_host = true;
+	if (rp_vf_relay_path(NULL, relay, sizeof(relay))) {
+		rc = rp_vf_chan_open_relay(&c->pf, relay, e);
+		if (rc)
+			goto err;
+		c->sim = c->has_pf = true;
+		if (need_rdma) {
+			/* One connection answers both: vf/cfg.h and rdma/nldev.h share the xfer type. */
+			c->rdma.xfer = c->pf.xfer;
+			c->rdma.ctx = c->pf.ctx;
+			c->has_rdma = true;
+		}
+		return 0;
+	}
+	c->pf = c->host;
+	if (need_rdma) {
+		rc = rp_rdma_chan_open(&c->rdma, -1, e);
+		if (rc)
+			goto err;
+		c->has_rdma = true;
+	}
+	return 0;
+err:
+	rp_sriov_chans_close(c);
+	return rc;
+}
+
+void rp_sriov_chans_close(struct rp_sriov_chans *c)
+{
+	if (c->has_rdma && !c->sim)
+		rp_rdma_chan_close(&c->rdma);
+	if (c->has_pf)
+		rp_vf_chan_close(&c->pf);
+	if (c->has_host)
+		rp_vf_chan_close(&c->host);
+	memset(c, 0, sizeof(*c));
+}
+
+struct rp_rdma_chan *rp_sriov_chans_pod_rdma(struct rp_sriov_chans *c)
+{
+	return c->sim && c->has_rdma ? &c->rdma : NULL;
+}
+
+uint32_t rp_sriov_policy_vfs(const struct rp_blob_policy *p)
+{
+	uint32_t i, lo, n, sum = 0;
+
+	for (i = 0; i < p->npfs && i < RP_MODEL_MAX_PFS; i++) {
+		pf_range(p->pfs[i].first, p->pfs[i].last, p->num_vfs, &lo, &n);
+		sum += n;
+	}
+	return sum;
+}
+
+int rp_sriov_pci_slot(const char *root, const struct rp_blob_pf *pfs, uint32_t npfs, uint32_t num_vfs,
+		      const char *pci, uint32_t *slot, struct rp_err *e)
+{
+	char pfname[RP_VF_IFNAME_MAX];
+	struct rp_vf_info vf;
+	uint32_t i, lo, n, base = 0;
+	int rc;
+
+	if (!rp_vf_pci_valid(pci))
+		return rp_err_set(e, -EINVAL, "deviceID %s is not a PCI address like 0000:86:01.2", pci);
+	rc = rp_vf_get(root, pci, &vf, e);
+	rc = rc ? rc : rp_vf_netdev_of(root, vf.pf_pci, pfname, e);
+	if (rc)
+		return rp_err_prefix(e, "deviceID %s: ", pci);
+	for (i = 0; i < npfs; i++) {
+		pf_range(pfs[i].first, pfs[i].last, num_vfs, &lo, &n);
+		if (!strcmp(pfs[i].name, pfname) && vf.index >= 0 && (uint32_t)vf.index >= lo &&
+		    (uint32_t)vf.index < lo + n) {
+			*slot = base + (uint32_t)vf.index - lo;
+			return 0;
+		}
+		base += n;
+	}
+	return rp_err_set(e, -ENOENT, "deviceID %s is VF %d of PF %s, which the resource's "
+			  "SriovNetworkNodePolicy does not hand out (PFs %s%s); check the device plugin's "
+			  "resource configuration", pci, vf.index, pfname, npfs ? pfs[0].name : "none",
+			  npfs > 1 ? ", ..." : "");
+}
+
+bool rp_sriov_saved_get(const struct rp_owner_info *info, struct rp_sriov_saved *out)
+{
+	struct rp_owner_data d;
+
+	if (!rp_owner_data_get(info, &d) || d.kind != RP_OWNER_KIND_RAILS)
+		return false;
+	memcpy(out, d.state, sizeof(*out));
+	out->pci[sizeof(out->pci) - 1] = '\0';
+	out->host_ifname[sizeof(out->host_ifname) - 1] = '\0';
+	out->pf[sizeof(out->pf) - 1] = '\0';
+	out->rdma_dev[sizeof(out->rdma_dev) - 1] = '\0';
+	return out->pci[0] && out->host_ifname[0];
 }

@@ -8,6 +8,10 @@
  * Channels: @pf_ch carries PF VF-config messages (vf/cfg.h), @host_ch looks up/moves host
  * netdevs; in production both are one real NETLINK_ROUTE channel, on the simulated node @pf_ch
  * is the recorder (the sim's PFs are fake) and @host_ch real (its VFs are real veths).
+ * rp_sriov_chans_open() makes that choice for the plugin: the recorder is reached through
+ * vf/relay.h, and only when env RAILPOOL_SYSFS_ROOT points at a tree whose
+ * railpool-sim/marker the simulated node wrote (sim/nlsrv.h); /sys can never hold it, so
+ * production always gets the real kernel.  PF and RDMA channels are then one relay connection.
  * @root is the sysfs root (NULL: RAILPOOL_SYSFS_ROOT or /sys).
  *
  * Thread safety: reentrant (may setns() the calling thread briefly, see vf/link.h).
@@ -142,6 +146,37 @@ int rp_sriov_move_in(struct rp_vf_chan *host_ch, struct rp_rdma_chan *rdma_ch,
 int rp_sriov_restore(const char *root, struct rp_vf_chan *pf_ch, struct rp_vf_chan *host_ch,
 		     struct rp_rdma_chan *pod_rdma_ch, const struct rp_sriov_saved *saved,
 		     const char *pod_ifname, int pod_netns_fd, int host_netns_fd, struct rp_err *e);
+
+/* ---- glue for the rails pipeline (core/attach.c) ---- */
+
+/* The channels of one attach/detach (see the top of this file for the sim switch). */
+struct rp_sriov_chans {
+	struct rp_vf_chan pf;     /* PF VF-config: the host channel, or the relay on the sim */
+	struct rp_vf_chan host;   /* host netdevs: real NETLINK_ROUTE in the caller's netns */
+	struct rp_rdma_chan rdma; /* valid when has_rdma */
+	bool sim;                 /* pf (and rdma) are the relay */
+	bool has_host, has_pf, has_rdma;
+};
+
+/* Open the host channel, the PF channel and, with @need_rdma, the RDMA channel (host netns).
+ * On failure nothing stays open. */
+int rp_sriov_chans_open(struct rp_sriov_chans *c, bool need_rdma, struct rp_err *e);
+void rp_sriov_chans_close(struct rp_sriov_chans *c);
+/* The channel rp_sriov_restore() should use for the pod side of an RDMA move: the relay on the
+ * sim, NULL (open one in the pod) on a real node. */
+struct rp_rdma_chan *rp_sriov_chans_pod_rdma(struct rp_sriov_chans *c);
+
+/* VFs policy @p hands out (numVfs per PF, or the "#first-last" counts). */
+uint32_t rp_sriov_policy_vfs(const struct rp_blob_policy *p);
+
+/* Inverse of rp_sriov_slot_pci(): the slot of VF @pci (a deviceID) among the policy's VFs.
+ * -EINVAL (not a PCI address), -ENOENT (no such VF, or not one of the policy's) with @e
+ * naming the deviceID, its PF and the policy's PFs. */
+int rp_sriov_pci_slot(const char *root, const struct rp_blob_pf *pfs, uint32_t npfs, uint32_t num_vfs,
+		      const char *pci, uint32_t *slot, struct rp_err *e);
+
+/* The saved VF state in a rails owner record, when it holds one: true and @out filled. */
+bool rp_sriov_saved_get(const struct rp_owner_info *info, struct rp_sriov_saved *out);
 
 /* Error mapping for the store's VF slot pool: -ENOSPC -> "no free VF" (cni 102) naming the
  * resource and how many it has; -EADDRINUSE -> "deviceID <pci> is already in use" (cni 102). */

@@ -205,7 +205,7 @@ static int dump_cb(const struct nlmsghdr *h, void *arg)
 static int dump_simple(struct rp_nl_sock *s, int type, const void *hdr, size_t hlen, struct dump_ctx *c,
 		       const char *what, struct rp_err *e)
 {
-	struct nl_msg *m = nlmsg_alloc_simple(type, 0);
+	struct nl_msg *m = rp_nl__msg_new(type, 0);
 
 	if (!m || nlmsg_append(m, (void *)hdr, hlen, NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(m);

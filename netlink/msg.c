@@ -38,11 +38,22 @@ const char *rp_nl_ip_str(const struct rp_ip *ip, char *buf, size_t len)
 	return buf;
 }
 
+struct nl_msg *rp_nl__msg_new(int type, int flags)
+{
+	struct nl_msg *m = nlmsg_alloc_size(RP_NL_MSG_SIZE);
+
+	if (m && !nlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, flags)) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 static struct nl_msg *link_msg(int type, int flags, int ifindex, unsigned flags_set, unsigned change)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = flags_set,
 				 .ifi_change = change };
-	struct nl_msg *m = nlmsg_alloc_simple(type, flags);
+	struct nl_msg *m = rp_nl__msg_new(type, flags);
 
 	if (m && nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(m);
@@ -218,7 +229,7 @@ struct nl_msg *rp_nl_msg_addr(bool add, int ifindex, const struct rp_ip *ip, uin
 		return NULL;
 	if (add && af == AF_INET6)
 		ifa.ifa_flags = IFA_F_NODAD; /* a pod must use its address at once; conflicts are probed */
-	m = nlmsg_alloc_simple(add ? RTM_NEWADDR : RTM_DELADDR, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	m = rp_nl__msg_new(add ? RTM_NEWADDR : RTM_DELADDR, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	if (!m)
 		return NULL;
 	if (nlmsg_append(m, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 || nla_put(m, IFA_LOCAL, alen(af), ip->b) < 0 ||
@@ -257,7 +268,7 @@ struct nl_msg *rp_nl_msg_route(bool add, const struct rp_nl_route *r)
 	if ((af != AF_INET && af != AF_INET6) || (r->dst && rt.rtm_dst_len > alen(af) * 8) ||
 	    (r->gw && rp_nl_af(r->gw) != af) || (r->src && rp_nl_af(r->src) != af) || r->table == 0)
 		return NULL;
-	m = nlmsg_alloc_simple(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	m = rp_nl__msg_new(add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	if (!m)
 		return NULL;
 	if (nlmsg_append(m, &rt, sizeof(rt), NLMSG_ALIGNTO) < 0 || nla_put_u32(m, RTA_TABLE, r->table) < 0)
@@ -290,7 +301,7 @@ struct nl_msg *rp_nl_msg_rule(bool add, int family, const struct rp_ip *src, uin
 	if ((family != AF_INET && family != AF_INET6) || (src && (rp_nl_af(src) != family || src_len > alen(family) * 8)) ||
 	    !table)
 		return NULL;
-	m = nlmsg_alloc_simple(add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	m = rp_nl__msg_new(add ? RTM_NEWRULE : RTM_DELRULE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	if (!m)
 		return NULL;
 	if (nlmsg_append(m, &frh, sizeof(frh), NLMSG_ALIGNTO) < 0 || nla_put_u32(m, FRA_TABLE, table) < 0 ||

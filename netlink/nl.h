@@ -48,7 +48,10 @@ struct rp_nl_txn;
 #define RP_NL_DESC_MAX 192
 
 /* Called for every non-ACK reply to one request (e.g. the RTM_NEWLINK answering an
- * RTM_GETLINK, or each message of a dump).  Return 0 to go on, -errno to fail the operation. */
+ * RTM_GETLINK, or each message of a dump).  Return 0 to go on, -errno to fail the operation.
+ * @h points into the socket's receive area: copy what you keep, and do not use the same socket
+ * from the callback.  A reply longer than 8 KiB in a batch fails its operation with -EMSGSIZE
+ * (no rtnetlink answer this module asks for comes near that; VF lists go through raw sockets). */
 typedef int (*rp_nl_reply_cb)(const struct nlmsghdr *h, void *arg);
 
 /* ---- sockets ---------------------------------------------------------------------------- */
@@ -83,7 +86,10 @@ int rp_nl_netns_fd_run(int netns_fd, int (*fn)(void *arg), void *arg, struct rp_
 /*
  * A netlink socket of any protocol (NETLINK_ROUTE, NETLINK_RDMA, ...) for callers that send one
  * request at a time and wait for its ACK, e.g. the vf/ and rdma/ channels.  Unlike the cached
- * rp_nl_sock it is not bound up front and its sends are not counted by rp_nl_sendmsg_count().
+ * rp_nl_sock it is not bound up front and its sends are not counted by rp_nl_sendmsg_count()
+ * (rp_nl_stats_get() counts them apart).  Each reply is read once into a 64 KiB buffer; a longer
+ * answer to a read-only request (an rtnetlink RTM_GET* or a dump) is asked for again with a
+ * buffer of its size, for any other request it is -EMSGSIZE.
  * A socket belongs to one thread at a time; the struct is the caller's, the fd is closed by
  * rp_nl_raw_close().
  */
@@ -114,6 +120,19 @@ int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const stru
  * through one socket (i.e. in one namespace). */
 uint64_t rp_nl_sendmsg_count(void);
 uint64_t rp_nl_sock_sendmsg_count(const struct rp_nl_sock *s);
+
+/* This process's netlink traffic through this module so far (relaxed counters: exact once the
+ * threads that used the module are done).  For benchmarks and the plugin's RAILPOOL_NL_STATS
+ * report. */
+struct rp_nl_stats {
+	uint64_t sendmsg;              /* = rp_nl_sendmsg_count(): cached namespace sockets */
+	uint64_t recv_calls;           /* recvmsg()/recvmmsg() calls on those sockets */
+	uint64_t raw_sendmsg;          /* requests sent by rp_nl_raw_xfer() */
+	uint64_t raw_recv_calls;       /* its receive calls */
+	uint64_t sockets;              /* namespace sockets opened (one per namespace, host included) */
+	uint64_t max_sendmsg_per_sock; /* the most sendmsg() through one of them: per namespace */
+};
+void rp_nl_stats_get(struct rp_nl_stats *out);
 
 /* ---- transactions ----------------------------------------------------------------------- */
 
@@ -153,7 +172,8 @@ int rp_nl_txn_rollback(struct rp_nl_txn *t, struct rp_err *e);
 void rp_nl_txn_forget_undo(struct rp_nl_txn *t);
 
 /* One dump request (NLM_F_DUMP added) with its own sendmsg; retried from scratch up to 8 times
- * when the kernel flags NLM_F_DUMP_INTR (then @reset(@arg) is called first, if not NULL). */
+ * when the kernel flags NLM_F_DUMP_INTR (then @reset(@arg) is called first, if not NULL), and
+ * once when a part did not fit the 120 KiB receive area (which then grows to fit it). */
 int rp_nl_dump(struct rp_nl_sock *s, struct nl_msg *req, rp_nl_reply_cb cb, void *arg,
 	       void (*reset)(void *arg), const char *what, struct rp_err *e);
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 
 #include "netlink/nl_internal.h"
@@ -40,18 +42,27 @@ void rp_nl_raw_close(struct rp_nl_raw *r)
 	r->fd = -1;
 }
 
-int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const struct nlmsghdr *h, void *arg),
-		   void *arg, struct rp_err *e)
+/* A request that only reads (an rtnetlink RTM_GET* or any dump) may be sent again when its
+ * answer did not fit the buffer. */
+static bool repeatable(const struct rp_nl_raw *r, const struct nlmsghdr *rh)
 {
-	struct nlmsghdr *rh = nlmsg_hdr(req);
+	int proto = 0;
+	socklen_t pl = sizeof(proto);
+
+	if (rh->nlmsg_flags & NLM_F_DUMP)
+		return true;
+	return !getsockopt(r->fd, SOL_SOCKET, SO_PROTOCOL, &proto, &pl) && proto == NETLINK_ROUTE &&
+	       rh->nlmsg_type >= RTM_BASE && (rh->nlmsg_type & 3) == 2;
+}
+
+static int raw_send(struct rp_nl_raw *r, struct nlmsghdr *rh, struct rp_err *e)
+{
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char *buf = NULL;
-	size_t cap = 32768;
-	int rc = 0, stop = 0;
 
 	rh->nlmsg_seq = ++r->seq;
 	rh->nlmsg_pid = 0;
 	rh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	rp_nl__raw_count(1, 0);
 	if (sendto(r->fd, rh, rh->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		return rp_err_set(e, -errno, "netlink send: %s", strerror(errno));
 	if (!r->pid) {
@@ -62,13 +73,29 @@ int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const stru
 		if (!getsockname(r->fd, (struct sockaddr *)&me, &alen))
 			r->pid = me.nl_pid;
 	}
+	return 0;
+}
+
+int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const struct nlmsghdr *h, void *arg),
+		   void *arg, struct rp_err *e)
+{
+	struct nlmsghdr *rh = nlmsg_hdr(req);
+	char *buf = NULL;
+	size_t cap = 65536; /* a VF list of ~180 VFs; larger answers are read again, see below */
+	int rc, stop = 0, resent = 0;
+
+	if ((rc = raw_send(r, rh, e)))
+		return rc;
 	buf = malloc(cap);
 	if (!buf)
 		return rp_err_set(e, -ENOMEM, "out of memory");
 	for (;;) {
-		ssize_t n = recv(r->fd, buf, cap, MSG_PEEK | MSG_TRUNC);
+		/* One read per datagram (no MSG_PEEK first); MSG_TRUNC returns the real length of a
+		 * datagram that did not fit, which is then lost. */
+		ssize_t n = recv(r->fd, buf, cap, MSG_TRUNC);
 		struct nlmsghdr *h;
 
+		rp_nl__raw_count(0, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -76,19 +103,25 @@ int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const stru
 			break;
 		}
 		if ((size_t)n > cap) {
-			char *nb = realloc(buf, (size_t)n);
+			char *nb;
 
+			if (resent++ || !repeatable(r, rh)) {
+				rc = rp_err_set(e, -EMSGSIZE, "netlink receive: a %zd-byte answer did not fit the %zu-byte "
+						"buffer", n, cap);
+				break;
+			}
+			nb = realloc(buf, (size_t)n);
 			if (!nb) {
 				rc = rp_err_set(e, -ENOMEM, "out of memory");
 				break;
 			}
 			buf = nb;
 			cap = (size_t)n;
-		}
-		n = recv(r->fd, buf, cap, 0);
-		if (n < 0) {
-			rc = rp_err_set(e, -errno, "netlink receive: %s", strerror(errno));
-			break;
+			/* The rest of the old answer carries the old seq and is skipped as stale. */
+			if ((rc = raw_send(r, rh, e)))
+				break;
+			stop = 0;
+			continue;
 		}
 		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
 			if (h->nlmsg_seq != r->seq || (r->pid && h->nlmsg_pid != r->pid))

@@ -22,11 +22,29 @@
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rp_nl_sock *cache_head;   /* namespace sockets */
 static struct rp_nl_sock *host_sock;
-static _Atomic uint64_t sendmsg_count;
+static _Atomic uint64_t sendmsg_count, recv_count, raw_send_count, raw_recv_count, sock_count, sock_max_send;
 
 uint64_t rp_nl_sendmsg_count(void)
 {
 	return atomic_load_explicit(&sendmsg_count, memory_order_relaxed);
+}
+
+void rp_nl_stats_get(struct rp_nl_stats *out)
+{
+	out->sendmsg = atomic_load_explicit(&sendmsg_count, memory_order_relaxed);
+	out->recv_calls = atomic_load_explicit(&recv_count, memory_order_relaxed);
+	out->raw_sendmsg = atomic_load_explicit(&raw_send_count, memory_order_relaxed);
+	out->raw_recv_calls = atomic_load_explicit(&raw_recv_count, memory_order_relaxed);
+	out->sockets = atomic_load_explicit(&sock_count, memory_order_relaxed);
+	out->max_sendmsg_per_sock = atomic_load_explicit(&sock_max_send, memory_order_relaxed);
+}
+
+void rp_nl__raw_count(int send, int recv)
+{
+	if (send)
+		atomic_fetch_add_explicit(&raw_send_count, (uint64_t)send, memory_order_relaxed);
+	if (recv)
+		atomic_fetch_add_explicit(&raw_recv_count, (uint64_t)recv, memory_order_relaxed);
 }
 
 ssize_t rp_nl__sendmsg(struct rp_nl_sock *s, const void *buf, size_t len)
@@ -34,10 +52,16 @@ ssize_t rp_nl__sendmsg(struct rp_nl_sock *s, const void *buf, size_t len)
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
 	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+	uint64_t m;
 	ssize_t n;
 
 	atomic_fetch_add_explicit(&sendmsg_count, 1, memory_order_relaxed);
 	s->nsend++;
+	m = atomic_load_explicit(&sock_max_send, memory_order_relaxed);
+	while (s->nsend > m &&
+	       !atomic_compare_exchange_weak_explicit(&sock_max_send, &m, s->nsend, memory_order_relaxed,
+						      memory_order_relaxed))
+		;
 	do
 		n = sendmsg(s->fd, &mh, 0);
 	while (n < 0 && errno == EINTR);
@@ -46,39 +70,95 @@ ssize_t rp_nl__sendmsg(struct rp_nl_sock *s, const void *buf, size_t len)
 	return n;
 }
 
-ssize_t rp_nl__recv(struct rp_nl_sock *s, void **buf, size_t *cap)
+static int rx_reserve(struct rp_nl_sock *s, size_t need)
+{
+	void *nb;
+
+	if (s->rxcap >= need)
+		return 0;
+	/* realloc would copy stale bytes for nothing */
+	nb = malloc(need);
+	if (!nb)
+		return -ENOMEM;
+	free(s->rx);
+	s->rx = nb;
+	s->rxcap = need;
+	return 0;
+}
+
+int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max)
+{
+	struct mmsghdr mm[RP_NL_RX_SLOTS];
+	struct iovec iov[RP_NL_RX_SLOTS];
+	struct sockaddr_nl sa[RP_NL_RX_SLOTS];
+	unsigned int got = 0;
+	int n;
+
+	if (max > RP_NL_RX_SLOTS)
+		max = RP_NL_RX_SLOTS;
+	if (!max)
+		return 0;
+	if (rx_reserve(s, (size_t)RP_NL_RX_SLOTS * RP_NL_RX_SLOT))
+		return -ENOMEM;
+	for (unsigned int i = 0; i < max; i++) {
+		iov[i].iov_base = (char *)s->rx + (size_t)i * RP_NL_RX_SLOT;
+		iov[i].iov_len = RP_NL_RX_SLOT;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &sa[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(sa[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	do {
+		atomic_fetch_add_explicit(&recv_count, 1, memory_order_relaxed);
+		s->nrecv++;
+		/* MSG_WAITFORONE: block for the first datagram only, then take what is queued. */
+		n = recvmmsg(s->fd, mm, max, MSG_WAITFORONE, NULL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (int i = 0; i < n; i++) {
+		unsigned int len = mm[i].msg_len;
+
+		if (sa[i].nl_pid != 0) /* only the kernel talks to us */
+			continue;
+		out[got].h = iov[i].iov_base;
+		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
+			out[got].len = -(int)(len < RP_NL_RX_SLOT ? len : RP_NL_RX_SLOT);
+		else
+			out[got].len = (int)len;
+		got++;
+	}
+	return (int)got;
+}
+
+ssize_t rp_nl__recv(struct rp_nl_sock *s, int flags, size_t *trunc_len)
 {
 	struct sockaddr_nl sa;
 	struct iovec iov;
 	struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
+	if (rx_reserve(s, (size_t)RP_NL_RX_SLOTS * RP_NL_RX_SLOT))
+		return -ENOMEM;
 	for (;;) {
-		/* Peek the size first: a dump part may exceed any fixed buffer. */
-		iov.iov_base = *buf;
-		iov.iov_len = *cap;
-		n = recvmsg(s->fd, &mh, MSG_PEEK | MSG_TRUNC);
+		iov.iov_base = s->rx;
+		iov.iov_len = s->rxcap;
+		mh.msg_flags = 0;
+		atomic_fetch_add_explicit(&recv_count, 1, memory_order_relaxed);
+		s->nrecv++;
+		/* MSG_TRUNC: the real length even when the datagram did not fit */
+		n = recvmsg(s->fd, &mh, MSG_TRUNC | flags);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		if ((size_t)n > *cap) {
-			void *nb = realloc(*buf, (size_t)n);
-			if (!nb)
-				return -ENOMEM;
-			*buf = nb;
-			*cap = (size_t)n;
+		if (sa.nl_pid != 0)
 			continue;
+		if ((size_t)n > s->rxcap) {
+			*trunc_len = (size_t)n;
+			return rx_reserve(s, (size_t)n) ? -ENOMEM : -EMSGSIZE;
 		}
-		iov.iov_base = *buf;
-		iov.iov_len = *cap;
-		n = recvmsg(s->fd, &mh, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (sa.nl_pid != 0) /* only the kernel talks to us */
-			continue;
 		return n;
 	}
 }
@@ -109,6 +189,7 @@ static int sock_open_here(struct rp_nl_sock *s, struct rp_err *e)
 	}
 	s->portid = sa.nl_pid;
 	s->seq = (uint32_t)time(NULL);
+	atomic_fetch_add_explicit(&sock_count, 1, memory_order_relaxed);
 	return 0;
 }
 
@@ -120,6 +201,7 @@ static void sock_close(struct rp_nl_sock *s)
 		close(s->fd);
 	if (s->ns_fd >= 0)
 		close(s->ns_fd);
+	free(s->rx);
 	free(s);
 }
 

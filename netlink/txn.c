@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <linux/netlink.h>
 #include <netlink/attr.h>
@@ -175,25 +176,54 @@ const char *rp_nl__extack(const struct nlmsghdr *h)
 	return tb[NLMSGERR_ATTR_MSG] ? nla_get_string(tb[NLMSGERR_ATTR_MSG]) : NULL;
 }
 
+/* One reply of a batch: the op it answers by seq, its ACK or its data.  @cut: the datagram was
+ * longer than the receive slot and @h is the part that arrived (the header at least). */
+static void batch_reply(struct rp_nl_sock *s, struct op *ops, size_t n, uint32_t first, const struct nlmsghdr *h,
+			bool cut, size_t *pending)
+{
+	uint32_t idx = h->nlmsg_seq - first;
+	struct op *o;
+
+	if (h->nlmsg_pid != s->portid || idx >= n)
+		return; /* not ours: a stale reply of an earlier, failed exchange */
+	o = &ops[idx];
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *me = NLMSG_DATA(h);
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)) || o->acked)
+			return;
+		o->acked = 1;
+		o->err = me->error;
+		(*pending)--;
+		if (me->error) {
+			const char *ext = cut ? NULL : rp_nl__extack(h);
+			size_t dl = strlen(o->desc);
+			if (ext && *ext)
+				snprintf(o->desc + dl, sizeof(o->desc) - dl, ": %s: %s", strerror(-me->error), ext);
+			else
+				snprintf(o->desc + dl, sizeof(o->desc) - dl, ": %s", strerror(-me->error));
+		}
+	} else if (h->nlmsg_type != NLMSG_DONE && h->nlmsg_type != NLMSG_NOOP && o->cb && !o->cb_err) {
+		o->cb_err = cut ? -EMSGSIZE : o->cb(h, o->arg);
+	}
+}
+
 /* Send @n ops in one sendmsg and wait for all their ACKs.  Fills op->err/acked.  Returns 0 or a
  * transport error (then ops without an ACK have acked == 0). */
 static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail, size_t faillen)
 {
+	struct rp_nl_rx rx[RP_NL_RX_SLOTS];
 	size_t total = 0, off = 0, pending = n;
 	uint32_t first;
 	char *buf;
-	void *rbuf = NULL;
-	size_t rcap = 65536;
 	ssize_t r;
 	int err = 0;
 
 	for (size_t i = 0; i < n; i++)
 		total += NLMSG_ALIGN(nlmsg_hdr(ops[i].msg)->nlmsg_len);
 	buf = calloc(1, total);
-	rbuf = malloc(rcap);
-	if (!buf || !rbuf) {
-		err = -ENOMEM;
-		goto out;
+	if (!buf) {
+		snprintf(fail, faillen, "netlink batch: out of memory");
+		return -ENOMEM;
 	}
 	first = s->seq + 1;
 	for (size_t i = 0; i < n; i++) {
@@ -214,42 +244,27 @@ static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail
 		goto out;
 	}
 	while (pending) {
-		r = rp_nl__recv(s, &rbuf, &rcap);
-		if (r < 0) {
-			err = (int)r;
+		/* every op answers with at least one datagram: ask for no more than are owed */
+		int got = rp_nl__recv_batch(s, rx, pending < RP_NL_RX_SLOTS ? (unsigned int)pending : RP_NL_RX_SLOTS);
+
+		if (got < 0) {
+			err = got;
 			snprintf(fail, faillen, "netlink recvmsg: %s", strerror(-err));
 			goto out;
 		}
-		unsigned int len = (unsigned int)r;
-		for (struct nlmsghdr *h = rbuf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-			uint32_t idx = h->nlmsg_seq - first;
-			if (h->nlmsg_pid != s->portid || idx >= n)
-				continue; /* not ours: a stale reply of an earlier, failed exchange */
-			struct op *o = &ops[idx];
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *me = NLMSG_DATA(h);
-				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(int)) || o->acked)
-					continue;
-				o->acked = 1;
-				o->err = me->error;
-				pending--;
-				if (me->error) {
-					const char *ext = rp_nl__extack(h);
-					if (ext && *ext)
-						snprintf(o->desc + strlen(o->desc), sizeof(o->desc) - strlen(o->desc),
-							 ": %s: %s", strerror(-me->error), ext);
-					else
-						snprintf(o->desc + strlen(o->desc), sizeof(o->desc) - strlen(o->desc),
-							 ": %s", strerror(-me->error));
-				}
-			} else if (h->nlmsg_type != NLMSG_DONE && h->nlmsg_type != NLMSG_NOOP && o->cb && !o->cb_err) {
-				o->cb_err = o->cb(h, o->arg);
-			}
+		for (int k = 0; k < got; k++) {
+			bool cut = rx[k].len < 0;
+			unsigned int len = (unsigned int)(cut ? -rx[k].len : rx[k].len);
+			const struct nlmsghdr *h = rx[k].h;
+
+			for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len))
+				batch_reply(s, ops, n, first, h, false, &pending);
+			if (cut && len >= sizeof(*h))
+				batch_reply(s, ops, n, first, h, true, &pending);
 		}
 	}
 out:
 	free(buf);
-	free(rbuf);
 	return err;
 }
 
@@ -341,15 +356,8 @@ int rp_nl_dump(struct rp_nl_sock *s, struct nl_msg *req, rp_nl_reply_cb cb, void
 	       void (*reset)(void *arg), const char *what, struct rp_err *e)
 {
 	struct nlmsghdr *rq = nlmsg_hdr(req);
-	void *rbuf = NULL;
-	size_t rcap = 65536;
-	int err = 0;
+	int err = 0, grown = 0;
 
-	rbuf = malloc(rcap);
-	if (!rbuf) {
-		err = rp_err_set(e, -ENOMEM, "dump %s: out of memory", what);
-		goto out;
-	}
 	rq->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
 	rq->nlmsg_pid = s->portid;
 	for (int attempt = 0;; attempt++) {
@@ -370,13 +378,26 @@ int rp_nl_dump(struct rp_nl_sock *s, struct nl_msg *req, rp_nl_reply_cb cb, void
 			goto out;
 		}
 		while (!done) {
-			r = rp_nl__recv(s, &rbuf, &rcap);
+			size_t want = 0;
+
+			r = rp_nl__recv(s, 0, &want);
+			if (r == -EMSGSIZE && !grown++) {
+				/* A part longer than the receive area was lost (the area has grown to fit it),
+				 * perhaps with the NLMSG_DONE: take what is left without waiting (each read
+				 * makes the kernel produce the next part) and run the dump again. */
+				while ((r = rp_nl__recv(s, MSG_DONTWAIT, &want)) != -EAGAIN && r != -EWOULDBLOCK)
+					if (r < 0 && r != -EMSGSIZE)
+						break;
+				intr = true;
+				break;
+			}
 			if (r < 0) {
-				err = rp_err_set(e, (int)r, "dump %s: recvmsg: %s", what, strerror((int)-r));
+				err = rp_err_set(e, (int)r, "dump %s: recvmsg: %s%s", what, strerror((int)-r),
+						 r == -EMSGSIZE ? " (a reply part kept outgrowing the receive buffer)" : "");
 				goto out;
 			}
 			unsigned int len = (unsigned int)r;
-			for (struct nlmsghdr *h = rbuf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			for (struct nlmsghdr *h = s->rx; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 				if (h->nlmsg_pid != s->portid || h->nlmsg_seq != rq->nlmsg_seq)
 					continue;
 				if (h->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -410,7 +431,6 @@ int rp_nl_dump(struct rp_nl_sock *s, struct nl_msg *req, rp_nl_reply_cb cb, void
 		break;
 	}
 out:
-	free(rbuf);
 	nlmsg_free(req);
 	return err;
 }

@@ -85,6 +85,14 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 		  struct rp_store **out, struct rp_err *e);
 void rp_store_close(struct rp_store *s);
 
+/*
+ * One-shot processes (the CNI plugin): from now on rp_store_close() still gives up the reader
+ * slot and the descriptor but leaves the mapping to exit, which tears it down for less than
+ * munmap() does (page-table teardown and a TLB flush per call; 0.1-0.6 ms on a VM, PERFORMANCE.md
+ * §5).  Process-wide; never for long-lived users, which would leak the address space.
+ */
+void rp_store_set_leave_mapped(bool on);
+
 /* Resolve the store path: @explicit_path if not NULL/empty, else env RAILPOOL_STATE, else the
  * default. Returns a pointer to static or caller storage; never NULL. */
 const char *rp_store_path(const char *explicit_path);
@@ -131,7 +139,8 @@ int rp_store_apply(struct rp_store *s, const struct rp_store_config *cfg, struct
 /*
  * A read section pins one config generation: pointers in @v stay valid and unchanged until
  * rp_store_read_end().  Sections do not nest; every alloc/lookup call below must run inside one
- * (they use the pinned generation).  Cost: two atomic stores and a load.
+ * (they use the pinned generation).  Cost: two loads and a store (no locked
+ * instruction while the generation is unchanged, see docs/architecture.md D1a).
  */
 struct rp_store_view {
 	uint64_t gen;

@@ -17,7 +17,8 @@
 #include "shm/store.h"
 
 #define RP_STORE_MAGIC 0x6c6f6f706c696172ull /* "railpool" little-endian */
-#define RP_STORE_VMAJ 1
+#define RP_STORE_VMAJ 2     /* 2: writers issue membarrier() before scanning reader epochs */
+#define RP_STORE_VMAJ_SYM 1 /* still attached, with every read section symmetric (no membarrier) */
 #define RP_STORE_VMIN 0
 #define RP_STORE_HDR_BYTES 4096u
 #define RP_STORE_PAGE 4096u
@@ -116,9 +117,27 @@ struct rp_shm_reader {
 	alignas(64) _Atomic uint64_t owner; /* proc id, 0 = free */
 	_Atomic uint64_t epoch;             /* pinned gen, 0 = not reading */
 	_Atomic uint64_t seq;               /* read sections ended (grace periods) */
-	uint8_t pad[40];
+	_Atomic uint64_t mode;              /* RD_ASYM: relies on the writer's membarrier() (D1a) */
+	_Atomic uint64_t pending;           /* the lease/bit window this process is in (PEND_*) */
+	uint8_t pad[24];
 };
 _Static_assert(sizeof(struct rp_shm_reader) == 64, "reader size");
+#define RD_ASYM 1ull
+/*
+ * `pending`: a lease's word and its bitmap bit change in two steps (reserve: claim the bit, then
+ * CAS FREE->RESERVED; release: CAS ->FREE, then set the bit).  A process killed between them
+ * leaves a FREE lease with a clear bit, invisible to allocation.  Before the first step it
+ * stores which lease (PEND_LEASE) or, while the bitmap search has not picked one yet, which
+ * extent (PEND_EXT) it works on; after the second, PEND_NONE.  Whoever finds the slot's owner
+ * dead finishes the work (rp_store_pending_repair()).  Neither store is an RMW: a stale bit
+ * (set over a lease that is not FREE) is harmless — allocation succeeds only by the lease CAS
+ * from FREE, and a claimer that loses that CAS just consumes the bit — so a repair that races a
+ * live process costs nothing but a skipped bit, and the stores need no ordering beyond the
+ * release on clearing.
+ */
+#define PEND_NONE 0ull
+#define PEND_EXT (1ull << 63)
+#define PEND_LEASE(id) ((uint64_t)(id) + 1)
 
 /* ---- 5. extent next-fit hints: one cache line each (relaxed) ---- */
 struct rp_shm_hint {
@@ -173,6 +192,10 @@ struct rp_owner_rec {
 };
 _Static_assert(sizeof(struct rp_owner_rec) == 576, "owner record size");
 _Static_assert(offsetof(struct rp_owner_rec, leases) == 32, "owner.leases");
+/* claim_slot() (store_lease.c) updates state and key with one 16-byte CAS: adjacent, 16-aligned
+ * (records start on a page and are a multiple of 16 bytes). */
+_Static_assert(offsetof(struct rp_owner_rec, key) == 8, "owner.key next to state");
+_Static_assert(sizeof(struct rp_owner_rec) % 16 == 0, "owner record 16-byte multiple");
 _Static_assert(offsetof(struct rp_owner_rec, cid) == 96, "owner.cid");
 _Static_assert(offsetof(struct rp_owner_rec, data) == 368, "owner.data");
 #define META_TAG(m) ((uint32_t)(m))
@@ -180,10 +203,36 @@ _Static_assert(offsetof(struct rp_owner_rec, data) == 368, "owner.data");
 #define META_DLEN(m) ((uint32_t)(((m) >> 40) & 0xffff))
 #define META_MAKE(tag, n, dlen) ((uint64_t)(tag) | ((uint64_t)(n) << 32) | ((uint64_t)(dlen) << 40))
 
+/* x86-64: claim an owner record and publish its key with one cmpxchg16b (not under TSan, which
+ * cannot model inline assembly). */
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(RP_NO_CAS16)
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RP_CAS16 0
+#endif
+#endif
+#ifndef RP_CAS16
+#define RP_CAS16 1
+#endif
+#else
+#define RP_CAS16 0
+#endif
+
 /* ---- the private handle ---- */
 struct rp_liveness {
 	uint64_t proc;
 	uint64_t checked_ns;
+};
+
+/* An attachment key prepared for the owner table (store_lease.c): zero-padded words as a record
+ * stores them, lengths, hash (0 = not valid) and home slot. */
+struct rp_key_ctx {
+	uint64_t cid[RP_CID_MAX / 8];
+	uint64_t ifname[RP_IFNAME_MAX / 8];
+	uint32_t cid_words, if_words; /* through the word holding the NUL */
+	uint32_t cid_len, if_len;
+	uint64_t key;
+	uint32_t home;
 };
 
 struct rp_store {
@@ -202,6 +251,7 @@ struct rp_store {
 	uint32_t sweep_tick, sweep_owner_calls;
 	uint64_t read_seq;
 	int32_t reader_slot; /* -1: none (read-only handle) */
+	int asym;            /* registered for membarrier(): unchanged-generation sections skip the fence */
 	int in_read;
 	/* parsed view of the pinned generation (pointers into the mapping) */
 	uint64_t view_ctl;
@@ -212,11 +262,34 @@ struct rp_store {
 	uint64_t sweep_lease, sweep_owner; /* private rotating cursors of the bounded sweep */
 	struct rp_liveness live[8];
 	uint32_t live_next;
+	struct rp_key_ctx kc; /* the last key prepared by this handle */
 	char path[];
 };
 
+/* Mark (or, with PEND_NONE, clear) this handle's lease/bit window; see `pending` above. */
+static inline void rp_store_pend(struct rp_store *s, uint64_t what)
+{
+	if (s->reader_slot >= 0)
+		atomic_store_explicit(&s->readers[s->reader_slot].pending, what,
+				      what ? memory_order_relaxed : memory_order_release);
+}
+
+/* store_maint.c: finish the lease/bit windows of dead processes in reader slots [0, @nslots)
+ * (the handle's own slot too, when it inherited a dead process's); inside a read section.
+ * Returns how many bits were restored. */
+uint64_t rp_store_pending_repair(struct rp_store *s, uint32_t nslots);
+#define RP_STORE_PENDING_SCAN 64 /* slots rp_store_open() looks at: one 4 KiB page */
+
 /* store_proc.c */
-uint64_t rp_store_self(void); /* this process's proc id (cached; reset in fork children) */
+/* This process's proc id (cached; reset in fork children).  Inline: it is on every fast path. */
+extern _Atomic uint64_t rp_store_self_proc;
+uint64_t rp_store_self_slow(void);
+static inline uint64_t rp_store_self(void)
+{
+	uint64_t p = atomic_load_explicit(&rp_store_self_proc, memory_order_relaxed);
+
+	return __builtin_expect(p != 0, 1) ? p : rp_store_self_slow();
+}
 /* 1 if @proc is alive (pid exists with the same start time), 0 if dead; cached per handle. */
 int rp_store_proc_alive(struct rp_store *s, uint64_t proc);
 uint64_t rp_store_now_ns(void);
@@ -239,6 +312,12 @@ int rp_store_wait_readers(struct rp_store *s, uint64_t gen, struct rp_err *e);
 /* Wait until every live reader that was inside a read section has left it once (a grace
  * period); 0 or -ETIMEDOUT after @ms. */
 int rp_store_grace(struct rp_store *s, unsigned ms);
+/* The writer half of D1a: a full barrier on every thread of every registered process (falls
+ * back to the unexpedited global command).  -ENOSYS only when neither works and a live reader
+ * relies on it. */
+int rp_store_membarrier(struct rp_store *s, struct rp_err *e);
+/* The reader half: register this process (once per open; cheap when already registered). */
+int rp_store_membarrier_register(void);
 
 /* store_lease.c */
 void rp_store_lease_put(struct rp_store *s, uint64_t lease, uint64_t expect);

@@ -5,17 +5,18 @@
  * transition one CAS (or a store by the record's sole owner) on the record's state word.
  * Labels (docs/architecture.md): A3/R3 record publication, D3 same-key detection, A5/R5 lease hand-over.
  */
+#include <endian.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#define XXH_INLINE_ALL /* the key hash is on the fast path: inline XXH64 for short inputs */
 #include <xxhash.h>
 
 #include "shm/store_internal.h"
 
-uint64_t rp_store_key(const char *cid, const char *ifname)
+static inline uint64_t key_hash(const char *cid, size_t a, const char *ifname, size_t b)
 {
 	char buf[RP_CID_MAX + RP_IFNAME_MAX];
-	size_t a = strnlen(cid, RP_CID_MAX - 1), b = strnlen(ifname, RP_IFNAME_MAX - 1);
 	uint64_t k;
 
 	memcpy(buf, cid, a);
@@ -25,16 +26,61 @@ uint64_t rp_store_key(const char *cid, const char *ifname)
 	return k ? k : 1;
 }
 
-static int key_check(const struct rp_owner_key *k, struct rp_err *e)
+uint64_t rp_store_key(const char *cid, const char *ifname)
 {
+	return key_hash(cid, strnlen(cid, RP_CID_MAX - 1), ifname, strnlen(ifname, RP_IFNAME_MAX - 1));
+}
+
+/* key_hash() of the padded words: whole-word copies instead of two variable-length memcpys. */
+static inline uint64_t key_hash_words(const struct rp_key_ctx *kc)
+{
+	uint64_t buf[RP_CID_MAX / 8 + RP_IFNAME_MAX / 8 + 1];
+	char *tail = (char *)buf + kc->cid_len + 1;
+	uint64_t k;
+
+	for (uint32_t w = 0; w < kc->cid_words; w++)
+		buf[w] = kc->cid[w]; /* ends with the NUL (and zero padding) */
+	for (uint32_t w = 0; w < kc->if_words; w++)
+		memcpy(tail + 8 * w, &kc->ifname[w], 8);
+	k = XXH64(buf, kc->cid_len + 1 + kc->if_len, 0x72706f776e657231ull);
+	return k ? k : 1;
+}
+
+/*
+ * The attachment key once per call: validated, zero-padded as the record stores it (for a
+ * word-wise compare), hashed, and its home slot.  The handle keeps the last one: an attachment's
+ * begin, lookup and release (the same key, one thread) hash it once; a hit costs two strcmp.
+ */
+static int key_prep(struct rp_store *s, const struct rp_owner_key *k,
+		    const struct rp_key_ctx **out, struct rp_err *e)
+{
+	struct rp_key_ctx *kc = &s->kc;
+	size_t a, b;
+
 	if (!k || !k->container_id || !k->ifname || !*k->container_id || !*k->ifname)
 		return rp_err_set(e, -EINVAL, "attachment key: container ID and ifname must be set");
-	if (strlen(k->container_id) >= RP_CID_MAX)
+	*out = kc;
+	if (kc->key && strcmp(k->container_id, (const char *)kc->cid) == 0 &&
+	    strcmp(k->ifname, (const char *)kc->ifname) == 0)
+		return 0;
+	kc->key = 0; /* invalid until complete */
+	if ((a = strnlen(k->container_id, RP_CID_MAX)) >= RP_CID_MAX)
 		return rp_err_set(e, -EINVAL, "attachment key: container ID longer than %d bytes",
 				  RP_CID_MAX - 1);
-	if (strlen(k->ifname) >= RP_IFNAME_MAX)
-		return rp_err_set(e, -EINVAL, "attachment key: ifname '%s' longer than %d bytes",
-				  k->ifname, RP_IFNAME_MAX - 1);
+	if ((b = strnlen(k->ifname, RP_IFNAME_MAX)) >= RP_IFNAME_MAX)
+		return rp_err_set(e, -EINVAL, "attachment key: ifname '%.*s...' longer than %d bytes",
+				  RP_IFNAME_MAX - 1, k->ifname, RP_IFNAME_MAX - 1);
+	kc->cid_words = (uint32_t)(a / 8 + 1);
+	kc->if_words = (uint32_t)(b / 8 + 1);
+	/* only the words compared and stored need zero padding */
+	kc->cid[kc->cid_words - 1] = 0;
+	kc->ifname[kc->if_words - 1] = 0;
+	memcpy(kc->cid, k->container_id, a);
+	memcpy(kc->ifname, k->ifname, b);
+	kc->cid_len = (uint32_t)a;
+	kc->if_len = (uint32_t)b;
+	kc->key = key_hash_words(kc);
+	kc->home = (uint32_t)(kc->key % s->nslots);
 	return 0;
 }
 
@@ -68,11 +114,6 @@ static void get_words(const _Atomic uint64_t *src, size_t cap, void *dst)
 
 		memcpy((char *)dst + off, &w, 8);
 	}
-}
-
-static uint32_t home_of(struct rp_store *s, uint64_t key)
-{
-	return (uint32_t)(key % s->nslots);
 }
 
 int rp_store_owner_copy(struct rp_store *s, uint32_t rec, struct rp_owner_info *info,
@@ -142,6 +183,8 @@ void rp_store_lease_put(struct rp_store *s, uint64_t lease, uint64_t expect)
 	_Atomic uint64_t *l = &s->leases[lease];
 	uint64_t w = atomic_load_explicit(l, memory_order_relaxed);
 
+	if ((w & ~L_DOOMED) == expect)
+		rp_store_pend(s, PEND_LEASE(lease));
 	while ((w & ~L_DOOMED) == expect) {
 		uint64_t nw = (w & L_DOOMED) ? L_MAKE(L_BLOCKED, 0) : L_MAKE(L_FREE, 0);
 
@@ -151,9 +194,10 @@ void rp_store_lease_put(struct rp_store *s, uint64_t lease, uint64_t expect)
 							  memory_order_relaxed)) {
 			if (!(w & L_DOOMED))
 				rp_store_lease_bit_set(s, lease);
-			return;
+			break;
 		}
 	}
+	rp_store_pend(s, PEND_NONE);
 }
 
 void rp_store_lease_bit_set(struct rp_store *s, uint64_t lease)
@@ -211,31 +255,13 @@ static uint64_t probe_max(struct rp_store *s, uint32_t home)
 	return m >= s->nslots ? s->nslots - 1 : m;
 }
 
-/* The attachment key as the record stores it: zero-padded words, for a cheap compare. */
-struct padded_key {
-	uint64_t cid[RP_CID_MAX / 8];
-	uint64_t ifname[RP_IFNAME_MAX / 8];
-	uint32_t cid_words, if_words;
-};
-
-static void pad_key(const struct rp_owner_key *k, struct padded_key *pk)
+static int rec_matches(const struct rp_owner_rec *r, const struct rp_key_ctx *kc)
 {
-	size_t a = strlen(k->container_id), b = strlen(k->ifname);
-
-	memset(pk, 0, sizeof(*pk));
-	memcpy(pk->cid, k->container_id, a);
-	memcpy(pk->ifname, k->ifname, b);
-	pk->cid_words = (uint32_t)(a / 8 + 1); /* through the word holding the NUL */
-	pk->if_words = (uint32_t)(b / 8 + 1);
-}
-
-static int rec_matches(const struct rp_owner_rec *r, const struct padded_key *pk)
-{
-	for (uint32_t i = 0; i < pk->cid_words; i++)
-		if (atomic_load_explicit(&r->cid[i], memory_order_relaxed) != pk->cid[i])
+	for (uint32_t i = 0; i < kc->cid_words; i++)
+		if (atomic_load_explicit(&r->cid[i], memory_order_relaxed) != kc->cid[i])
 			return 0;
-	for (uint32_t i = 0; i < pk->if_words; i++)
-		if (atomic_load_explicit(&r->ifname[i], memory_order_relaxed) != pk->ifname[i])
+	for (uint32_t i = 0; i < kc->if_words; i++)
+		if (atomic_load_explicit(&r->ifname[i], memory_order_relaxed) != kc->ifname[i])
 			return 0;
 	return 1;
 }
@@ -243,20 +269,26 @@ static int rec_matches(const struct rp_owner_rec *r, const struct padded_key *pk
 enum scan_result { SCAN_NONE, SCAN_LIVE, SCAN_BUSY };
 
 /*
- * Look for another record of @key in its probe window (skipping @self).  LIVE and matching @pk:
+ * Look for another record of @kc in its probe window (skipping @self).  LIVE and matching:
  * *found (+ @info if not NULL).  A RESERVED/RELEASING record of a live process: SCAN_BUSY.
  * Dead ones are finished on the way.  With @self set, a RESERVED record further from home than
  * @self_dist is marked LOST instead (the lower slot wins a same-key race).
  */
-static enum scan_result scan_key(struct rp_store *s, uint64_t key, const struct padded_key *pk,
-				 uint32_t self, uint64_t self_dist, uint32_t *found,
-				 struct rp_owner_info *info)
+/* Inlined into its three callers (constant @self/@info fold away); not under TSan, where GCC
+ * rejects an inlined atomic_thread_fence (-Wtsan). */
+#if RP_CAS16
+#define SCAN_INLINE inline __attribute__((always_inline))
+#else
+#define SCAN_INLINE
+#endif
+static SCAN_INLINE enum scan_result
+scan_key(struct rp_store *s, const struct rp_key_ctx *kc, uint32_t self,
+	 uint64_t self_dist, uint32_t *found, struct rp_owner_info *info)
 {
-	uint32_t h = home_of(s, key), n = s->nslots;
-	uint64_t maxp = probe_max(s, h);
+	uint32_t n = s->nslots, i = kc->home;
+	uint64_t maxp = probe_max(s, kc->home), key = kc->key;
 
-	for (uint64_t d = 0; d <= maxp; d++) {
-		uint32_t i = (uint32_t)((h + d) % n);
+	for (uint64_t d = 0; d <= maxp; d++, i = i + 1 == n ? 0 : i + 1) {
 		struct rp_owner_rec *r = &s->owners[i];
 
 		if (i == self)
@@ -269,7 +301,7 @@ static enum scan_result scan_key(struct rp_store *s, uint64_t key, const struct 
 			uint64_t os = O_STATE(st);
 
 			if (os == O_LIVE) {
-				if (!rec_matches(r, pk) ||
+				if (!rec_matches(r, kc) ||
 				    (info && rp_store_owner_copy(s, i, info, NULL) < 0))
 					break;
 				atomic_thread_fence(memory_order_acquire);
@@ -298,28 +330,55 @@ static enum scan_result scan_key(struct rp_store *s, uint64_t key, const struct 
 	return SCAN_NONE;
 }
 
+/*
+ * Claim EMPTY/TOMB record @r (state @st) as @nst and publish @key in one step.  On x86-64 one
+ * `lock cmpxchg16b` over the adjacent state and key words: a locked instruction is a full fence
+ * and all of them are totally ordered, which is what D3 needs from the separate claim CAS +
+ * seq_cst key store of the portable version (one locked instruction fewer per begin).
+ * TSan cannot see inline assembly, so sanitizer builds use the portable pair.
+ */
+static inline bool claim_slot(struct rp_owner_rec *r, uint64_t st, uint64_t nst, uint64_t key)
+{
+#if RP_CAS16
+	uint64_t okey = atomic_load_explicit(&r->key, memory_order_relaxed); /* 0 unless corrupt */
+	volatile char(*words)[16] = (volatile char(*)[16])(void *)&r->state;
+	bool ok;
+
+	__asm__ __volatile__("lock cmpxchg16b %1"
+			     : "=@ccz"(ok), "+m"(*words),
+			       "+a"(st), "+d"(okey)
+			     : "b"(nst), "c"(key)
+			     : "memory");
+	return ok;
+#else
+	if (!atomic_compare_exchange_strong_explicit(&r->state, &st, nst, memory_order_acq_rel,
+						     memory_order_relaxed))
+		return false;
+	atomic_store_explicit(&r->key, key, memory_order_seq_cst);
+	return true;
+#endif
+}
+
 int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const char *netns,
 			 struct rp_owner *o, struct rp_owner_info *info, struct rp_err *e)
 {
-	struct padded_key pk;
-	uint32_t found = 0, n = s->nslots, h, slot = UINT32_MAX;
-	uint64_t key, me = rp_store_self(), d, st = 0;
+	const struct rp_key_ctx *kc;
+	uint32_t found = 0, n = s->nslots, h, slot = UINT32_MAX, i;
+	uint64_t me = rp_store_self(), d, st = 0;
 	int ret, pinned;
 
 	if (s->rdonly)
 		return rp_err_set(e, -EROFS, "store %s: opened read-only", s->path);
-	if ((ret = key_check(k, e)) < 0)
+	if ((ret = key_prep(s, k, &kc, e)) < 0)
 		return ret;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return rp_err_set(e, ret, "store %s: cannot read the configuration", s->path);
-	key = rp_store_key(k->container_id, k->ifname);
-	h = home_of(s, key);
-	pad_key(k, &pk);
+	h = kc->home;
 	/* amortised: a few records every 16th call keeps the fast path free of extra misses */
 	if ((s->sweep_tick++ & 15) == 0)
 		rp_store_sweep_some(s, 8, NULL);
 
-	switch (scan_key(s, key, &pk, UINT32_MAX, 0, &found, info)) {
+	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info)) {
 	case SCAN_LIVE:
 		ret = RP_OWNER_EXISTS;
 		goto out;
@@ -330,15 +389,20 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 	case SCAN_NONE:
 		break;
 	}
-	for (d = 0; d < n; d++) {
-		uint32_t i = (uint32_t)((h + d) % n);
+	_Atomic uint64_t *hm = &s->owners[h].home_maxd;
+	uint64_t mp = atomic_load_explicit(hm, memory_order_seq_cst);
 
+	for (d = 0, i = h; d < n; d++, i = i + 1 == n ? 0 : i + 1) {
 		st = atomic_load_explicit(&s->owners[i].state, memory_order_relaxed);
 		if (O_STATE(st) != O_EMPTY && O_STATE(st) != O_TOMB)
 			continue;
-		if (atomic_compare_exchange_strong_explicit(&s->owners[i].state, &st,
-							    O_MAKE(O_RESERVED, me), memory_order_acq_rel,
-							    memory_order_relaxed)) {
+		/* Lookups must reach the slot before anyone can see its key (published by the
+		 * claim): raise the home's window first.  A failed claim leaves it wider (harmless:
+		 * it only grows anyway). */
+		while (mp < d && !atomic_compare_exchange_weak_explicit(hm, &mp, d, memory_order_seq_cst,
+									 memory_order_seq_cst))
+			;
+		if (claim_slot(&s->owners[i], st, O_MAKE(O_RESERVED, me), kc->key)) {
 			slot = i;
 			break;
 		}
@@ -347,13 +411,6 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 		ret = rp_err_set(e, -ENOSPC, "store %s: owner table full (%u attachments)", s->path, n);
 		goto out;
 	}
-	/* Lookups must reach the slot before anyone can see its key. */
-	_Atomic uint64_t *hm = &s->owners[h].home_maxd;
-	uint64_t mp = atomic_load_explicit(hm, memory_order_seq_cst);
-
-	while (mp < d && !atomic_compare_exchange_weak_explicit(hm, &mp, d, memory_order_seq_cst,
-								 memory_order_seq_cst))
-		;
 	mp = atomic_load_explicit(&s->ctl->max_probe, memory_order_relaxed);
 	while (mp < d && !atomic_compare_exchange_weak_explicit(&s->ctl->max_probe, &mp, d,
 								 memory_order_relaxed,
@@ -365,13 +422,17 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 
 	atomic_store_explicit(&r->meta, META_MAKE(tag, 0, 0), memory_order_relaxed);
 	atomic_store_explicit(&r->created_ns, 0, memory_order_relaxed);
-	put_str(r->cid, RP_CID_MAX, k->container_id);
-	put_str(r->ifname, RP_IFNAME_MAX, k->ifname);
-	put_str(r->netns, RP_NETNS_MAX, netns && strlen(netns) < RP_NETNS_MAX ? netns : "");
-	/* D3: publish the key, then rescan (both seq_cst): of two concurrent begins for one key at
-	 * least one sees the other. */
-	atomic_store_explicit(&r->key, key, memory_order_seq_cst);
-	switch (scan_key(s, key, &pk, slot, d, &found, info)) {
+	for (uint32_t w = 0; w < kc->cid_words; w++)
+		atomic_store_explicit(&r->cid[w], kc->cid[w], memory_order_relaxed);
+	for (uint32_t w = 0; w < kc->if_words; w++)
+		atomic_store_explicit(&r->ifname[w], kc->ifname[w], memory_order_relaxed);
+	if (netns && *netns && strnlen(netns, RP_NETNS_MAX) < RP_NETNS_MAX)
+		put_str(r->netns, RP_NETNS_MAX, netns);
+	else
+		atomic_store_explicit(&r->netns[0], 0, memory_order_relaxed);
+	/* D3: the key was published with the claim; rescan (seq_cst): of two concurrent begins for
+	 * one key at least one sees the other. */
+	switch (scan_key(s, kc, slot, d, &found, info)) {
 	case SCAN_LIVE:
 		owner_drop(r, tag);
 		ret = RP_OWNER_EXISTS;
@@ -422,6 +483,23 @@ static int owns(struct rp_store *s, const struct rp_owner *o, uint64_t me)
 	       (atomic_load_explicit(&s->owners[o->rec].state, memory_order_relaxed) & ~O_LOST);
 }
 
+/* rp_ip_from_u128() of lease @id of extent @x, written in place (no 17-byte struct returned
+ * through the stack and re-read: that store-forwarding stall was visible on the fast path). */
+static inline void lease_ip(struct rp_ip *ip, const struct rp_cfg_extent *x, uint64_t id)
+{
+	if (x->family == RP_FAM_V4 || x->family == RP_FAM_SLOT) {
+		uint32_t v, lo;
+
+		memcpy(&lo, x->base + 12, 4);
+		v = htobe32(be32toh(lo) + (uint32_t)(id - x->lease_base));
+		memset(ip, 0, sizeof(*ip));
+		ip->family = x->family;
+		memcpy(ip->b + (x->family == RP_FAM_V4 ? 0 : 12), &v, 4);
+		return;
+	}
+	*ip = rp_ip_from_u128(x->family, rp_store_be128(x->base) + (id - x->lease_base));
+}
+
 int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *pools, uint32_t npools,
 		     const struct rp_ip *want, struct rp_lease_info *out, struct rp_err *e)
 {
@@ -449,6 +527,7 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 
 			if (want->family != p->family || !seg_of(s, p, rp_ip_to_u128(want), &id, &ext))
 				continue;
+			rp_store_pend(s, PEND_LEASE(id));
 			if (rp_bitmap_claim_bit(s->bitmap, id) < 0) {
 				inuse = 1;
 				continue;
@@ -467,6 +546,7 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 			_Atomic uint64_t *hint = &s->hints[g->extent].next;
 			uint64_t start = atomic_load_explicit(hint, memory_order_relaxed);
 
+			rp_store_pend(s, PEND_EXT | g->extent);
 			for (;;) {
 				/* A5: the bitmap claim (seq_cst RMW) reads from R5's fetch_or. */
 				int64_t b = rp_bitmap_claim(s->bitmap, g->from, g->to, start);
@@ -481,12 +561,16 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 					pool = pools[pi];
 					ext = g->extent;
 					atomic_store_explicit(hint, id + 1, memory_order_relaxed);
+					/* next-fit walks forward: in a large pool the lease words
+					 * ahead are cold */
+					__builtin_prefetch(&s->leases[id + 16], 1, 1);
 					break;
 				}
 				start = (uint64_t)b + 1; /* BLOCKED behind a stale bit: skip it */
 			}
 		}
 	}
+	rp_store_pend(s, PEND_NONE);
 	if (pool == UINT32_MAX) {
 		if (want) {
 			char buf[64] = "?";
@@ -512,7 +596,7 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 
 		out->id = id;
 		out->pool = pool;
-		out->ip = rp_ip_from_u128(x->family, rp_store_be128(x->base) + (id - x->lease_base));
+		lease_ip(&out->ip, x, id);
 	}
 	return 0;
 }
@@ -614,17 +698,15 @@ void rp_store_abort(struct rp_store *s, struct rp_owner *o)
 
 int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info)
 {
-	struct padded_key pk;
+	const struct rp_key_ctx *kc;
 	uint32_t found;
 	int ret, pinned;
 
-	if ((ret = key_check(k, NULL)) < 0)
+	if ((ret = key_prep(s, k, &kc, NULL)) < 0)
 		return ret;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
-	pad_key(k, &pk);
-	switch (scan_key(s, rp_store_key(k->container_id, k->ifname), &pk, UINT32_MAX, 0, &found,
-			 info)) {
+	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info)) {
 	case SCAN_LIVE:
 		ret = 0;
 		break;
@@ -640,21 +722,19 @@ int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_
 
 int rp_store_release(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info)
 {
-	struct padded_key pk;
-	uint64_t key, me = rp_store_self();
+	const struct rp_key_ctx *kc;
+	uint64_t me = rp_store_self();
 	uint32_t found;
 	int ret, pinned;
 
 	if (s->rdonly)
 		return -EROFS;
-	if ((ret = key_check(k, NULL)) < 0)
+	if ((ret = key_prep(s, k, &kc, NULL)) < 0)
 		return ret;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
-	key = rp_store_key(k->container_id, k->ifname);
-	pad_key(k, &pk);
 	for (int tries = 0;; tries++) {
-		enum scan_result sr = scan_key(s, key, &pk, UINT32_MAX, 0, &found, info);
+		enum scan_result sr = scan_key(s, kc, UINT32_MAX, 0, &found, info);
 
 		if (sr == SCAN_NONE) {
 			ret = 0;

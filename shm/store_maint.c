@@ -2,6 +2,7 @@
 /* Recovery and maintenance: sweep, foreach/gc, stats, fsck. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,27 +70,174 @@ static void sweep_owner(struct rp_store *s, uint32_t i, struct rp_sweep_stats *s
 }
 
 /*
+ * Scanning the owner table must not touch pages the file never had: on tmpfs a read fault on a
+ * hole of a shared mapping allocates the page, and a full scan would make a 2 MiB store 75 MiB.
+ * A record whose first byte lies in a hole has a zero state word, i.e. O_EMPTY, so skipping it
+ * loses nothing.  slot_skip() returns @i if record @i starts in data, else the first record that
+ * does (or nslots); *@data_end caches where the current data run ends so that a scan costs two
+ * lseek() calls per run of written pages, not one per record.  On an lseek error nothing is
+ * skipped.
+ */
+static uint32_t slot_skip(const struct rp_store *s, uint32_t i, uint32_t *data_end)
+{
+	const uint64_t rs = sizeof(struct rp_owner_rec), base = s->h.owners_off;
+	off_t off, d, h;
+
+	if (i < *data_end)
+		return i;
+	off = (off_t)(base + (uint64_t)i * rs);
+	d = lseek(s->fd, off, SEEK_DATA);
+	if (d < 0) {
+		if (errno == ENXIO)
+			return s->nslots; /* nothing written past @off */
+		*data_end = s->nslots;
+		return i;
+	}
+	if (d > off)
+		i = (uint32_t)(((uint64_t)d - base + rs - 1) / rs);
+	if (i >= s->nslots)
+		return s->nslots;
+	h = lseek(s->fd, (off_t)(base + (uint64_t)i * rs), SEEK_HOLE);
+	*data_end = h < 0 ? s->nslots : (uint32_t)(((uint64_t)h - base + rs - 1) / rs);
+	if (*data_end <= i)
+		*data_end = i + 1;
+	return i;
+}
+
+/*
  * Bounded sweep from the handle's private cursors (no shared cursor: no cache-line ping-pong):
- * @budget consecutive leases (RESERVED by dead processes), and one owner record per 64 calls
+ * @budget consecutive leases (RESERVED by dead processes), and one owner record per 256 calls
  * (records are 576 bytes apart: each visit may fault in a cold page of a fresh mapping).
  */
 void rp_store_sweep_some(struct rp_store *s, uint32_t budget, struct rp_sweep_stats *st)
 {
 	uint64_t nl = s->cfg ? s->cfg->next_lease : 0;
-	uint32_t owners = st ? budget / 8 + 1 : (s->sweep_owner_calls++ % 64 == 0);
+	uint32_t owners = st ? budget / 8 + 1 : (s->sweep_owner_calls++ % 256 == 0);
 
 	if (s->rdonly)
 		return;
-	for (uint32_t i = 0; i < budget && nl; i++) {
-		sweep_lease(s, s->sweep_lease % nl, st, 0);
-		s->sweep_lease++;
+	if (nl) {
+		uint64_t c = s->sweep_lease % nl; /* one division, not one per lease */
+
+		for (uint32_t i = 0; i < budget; i++) {
+			sweep_lease(s, c, st, 0);
+			c = c + 1 == nl ? 0 : c + 1;
+		}
+		s->sweep_lease = c;
+		/* The next sweep (a few calls away) starts here: in a large store those lines are
+		 * cold, so start fetching them now rather than stall on each then. */
+		for (uint32_t i = 0; i < 24 && c + i < nl; i += 8)
+			__builtin_prefetch(&s->leases[c + i], 0, 1);
 	}
-	for (uint32_t i = 0; i < owners; i++) {
-		sweep_owner(s, (uint32_t)(s->sweep_owner % s->nslots), st);
-		s->sweep_owner++;
+	for (uint32_t i = 0, de = 0; i < owners; i++) {
+		/* Never fault in a hole of the owner table (see slot_skip()): on tmpfs that allocates
+		 * the page, so the rotating cursor would slowly make the whole table resident, and
+		 * each fault costs microseconds.  One lseek per visit (every 4096th begin or reserve). */
+		uint32_t at = (uint32_t)(s->sweep_owner % s->nslots), j = slot_skip(s, at, &de);
+
+		if (j < s->nslots) {
+			sweep_owner(s, j, st);
+			s->sweep_owner += j - at + 1;
+		} else {
+			s->sweep_owner += s->nslots - at; /* wrap to record 0 */
+			de = 0;
+		}
 	}
 	if (st)
 		st->scanned += budget + owners;
+}
+
+/* Does another reader slot than @skip (live, or dead and not yet repaired) declare a window
+ * over lease @id?  Such a lease is left to that process (or to its own repair). */
+static bool pending_elsewhere(struct rp_store *s, uint64_t id, uint32_t skip, uint32_t nslots)
+{
+	for (uint32_t i = 0; i < nslots; i++) {
+		const struct rp_shm_reader *r = &s->readers[i];
+		uint64_t p;
+
+		if (i == skip || atomic_load_explicit(&r->owner, memory_order_relaxed) == 0)
+			continue;
+		p = atomic_load_explicit(&r->pending, memory_order_acquire);
+		if (!p)
+			continue;
+		if (p & PEND_EXT) {
+			uint64_t x = p & ~PEND_EXT;
+
+			if (x < s->cfg->nextents && id >= s->exts[x].lease_base &&
+			    id - s->exts[x].lease_base < s->exts[x].count)
+				return true;
+		} else if (p - 1 == id) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Restore the bit of every FREE, bit-clear lease in the window @p that no other slot claims. */
+static uint64_t pending_fix(struct rp_store *s, uint64_t p, uint32_t slot, uint32_t nslots)
+{
+	uint64_t from, to, fixed = 0;
+
+	if (p & PEND_EXT) {
+		uint64_t x = p & ~PEND_EXT;
+
+		if (x >= s->cfg->nextents)
+			return 0;
+		from = s->exts[x].lease_base;
+		to = from + s->exts[x].count;
+	} else {
+		from = p - 1;
+		to = from + 1;
+	}
+	if (to > s->cfg->next_lease)
+		to = s->cfg->next_lease;
+	for (uint64_t id = from; id < to; id++) {
+		if (L_STATE(atomic_load_explicit(&s->leases[id], memory_order_acquire)) != L_FREE ||
+		    rp_bitmap_test(s->bitmap, id) || pending_elsewhere(s, id, slot, nslots))
+			continue;
+		rp_store_lease_bit_set(s, id);
+		fixed++;
+	}
+	return fixed;
+}
+
+uint64_t rp_store_pending_repair(struct rp_store *s, uint32_t nslots)
+{
+	uint64_t me = rp_store_self(), fixed = 0;
+
+	if (s->rdonly || !s->cfg)
+		return 0;
+	if (nslots > s->h.max_readers)
+		nslots = s->h.max_readers;
+	for (uint32_t i = 0; i < nslots; i++) {
+		struct rp_shm_reader *r = &s->readers[i];
+		uint64_t p = atomic_load_explicit(&r->pending, memory_order_acquire), o;
+
+		if (!p)
+			continue;
+		if ((int32_t)i == s->reader_slot) {
+			/* inherited from the dead process whose slot reader_claim() took over; this
+			 * handle has not started a window yet (open runs this first) */
+			fixed += pending_fix(s, p, i, nslots);
+			atomic_store_explicit(&r->pending, PEND_NONE, memory_order_release);
+			continue;
+		}
+		o = atomic_load_explicit(&r->owner, memory_order_relaxed);
+		if (o == 0 || rp_store_proc_alive(s, o))
+			continue;
+		/* Take the dead slot so exactly one process repairs it; clear its epoch first so a
+		 * writer never waits on a section that died with its process. */
+		if (!atomic_compare_exchange_strong_explicit(&r->owner, &o, me, memory_order_acq_rel,
+							     memory_order_relaxed))
+			continue;
+		atomic_store_explicit(&r->epoch, 0, memory_order_release);
+		fixed += pending_fix(s, atomic_load_explicit(&r->pending, memory_order_acquire), i, nslots);
+		atomic_store_explicit(&r->pending, PEND_NONE, memory_order_release);
+		atomic_store_explicit(&r->owner, 0, memory_order_release);
+	}
+	if (fixed)
+		atomic_fetch_add_explicit(&s->ctl->swept_leases, fixed, memory_order_relaxed);
+	return fixed;
 }
 
 /*
@@ -136,41 +284,6 @@ static uint64_t repair_lost_bits(struct rp_store *s)
 	return fixed;
 }
 
-/*
- * Scanning the owner table must not touch pages the file never had: on tmpfs a read fault on a
- * hole of a shared mapping allocates the page, and a full scan would make a 2 MiB store 75 MiB.
- * A record whose first byte lies in a hole has a zero state word, i.e. O_EMPTY, so skipping it
- * loses nothing.  slot_skip() returns @i if record @i starts in data, else the first record that
- * does (or nslots); *@data_end caches where the current data run ends so that a scan costs two
- * lseek() calls per run of written pages, not one per record.  On an lseek error nothing is
- * skipped.
- */
-static uint32_t slot_skip(const struct rp_store *s, uint32_t i, uint32_t *data_end)
-{
-	const uint64_t rs = sizeof(struct rp_owner_rec), base = s->h.owners_off;
-	off_t off, d, h;
-
-	if (i < *data_end)
-		return i;
-	off = (off_t)(base + (uint64_t)i * rs);
-	d = lseek(s->fd, off, SEEK_DATA);
-	if (d < 0) {
-		if (errno == ENXIO)
-			return s->nslots; /* nothing written past @off */
-		*data_end = s->nslots;
-		return i;
-	}
-	if (d > off)
-		i = (uint32_t)(((uint64_t)d - base + rs - 1) / rs);
-	if (i >= s->nslots)
-		return s->nslots;
-	h = lseek(s->fd, (off_t)(base + (uint64_t)i * rs), SEEK_HOLE);
-	*data_end = h < 0 ? s->nslots : (uint32_t)(((uint64_t)h - base + rs - 1) / rs);
-	if (*data_end <= i)
-		*data_end = i + 1;
-	return i;
-}
-
 #define FOREACH_SLOT(s, i, de) \
 	for (uint32_t de = 0, i = slot_skip((s), 0, &de); i < (s)->nslots; i = slot_skip((s), i + 1, &de))
 
@@ -195,6 +308,7 @@ int rp_store_sweep(struct rp_store *s, uint32_t budget, struct rp_sweep_stats *s
 		for (uint64_t id = 0; id < s->cfg->next_lease; id++)
 			sweep_lease(s, id, st, 1);
 		st->scanned = s->nslots + s->cfg->next_lease;
+		st->leases_freed += rp_store_pending_repair(s, s->h.max_readers);
 		st->leases_freed += repair_lost_bits(s);
 	}
 	rp_store_view_unpin(s, pinned);

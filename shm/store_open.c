@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Creating, validating and mapping the store file. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -256,9 +257,9 @@ static int validate(struct rp_store *s, const struct stat *st, struct rp_err *e)
 				  "corrupted): remove it and apply the configuration again", path,
 				  (unsigned long long)magic);
 	memcpy(&s->h, s->base, sizeof(s->h));
-	if (s->h.vmaj != RP_STORE_VMAJ)
-		return rp_err_set(e, -EPROTO, "store %s: version %u.%u, this build reads %u.x", path,
-				  s->h.vmaj, s->h.vmin, RP_STORE_VMAJ);
+	if (s->h.vmaj != RP_STORE_VMAJ && s->h.vmaj != RP_STORE_VMAJ_SYM)
+		return rp_err_set(e, -EPROTO, "store %s: version %u.%u, this build reads %u.x and %u.x",
+				  path, s->h.vmaj, s->h.vmin, RP_STORE_VMAJ_SYM, RP_STORE_VMAJ);
 	if (s->h.header_size != RP_STORE_HDR_BYTES)
 		return rp_err_set(e, -EBADMSG, "store %s: header size %u, expected %u", path,
 				  s->h.header_size, RP_STORE_HDR_BYTES);
@@ -274,6 +275,7 @@ static int validate(struct rp_store *s, const struct stat *st, struct rp_err *e)
 		return rp_err_set(e, -EBADMSG, "store %s: header parameters out of range", path);
 	layout(&want, &p);
 	want.magic = s->h.magic;
+	want.vmaj = s->h.vmaj; /* checked above; covered by the checksum */
 	want.created_ns = s->h.created_ns;
 	want.checksum = s->h.checksum;
 	if (memcmp(&want, &s->h, sizeof(want)) != 0)
@@ -311,6 +313,10 @@ static int reader_claim(struct rp_store *s, struct rp_err *e)
 			if (atomic_compare_exchange_strong_explicit(&r->owner, &o, me, memory_order_seq_cst,
 								    memory_order_relaxed)) {
 				atomic_store_explicit(&r->epoch, 0, memory_order_seq_cst);
+				/* Before any section; the first one is symmetric (no view cached yet),
+				 * which a writer without membarrier() relies on (see
+				 * rp_store_membarrier()). */
+				atomic_store_explicit(&r->mode, s->asym ? RD_ASYM : 0, memory_order_seq_cst);
 				s->reader_slot = (int32_t)i;
 				return 0;
 			}
@@ -391,6 +397,8 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 	}
 	if ((ret = validate(s, &st, e)) < 0)
 		goto err_unmap;
+	/* Only stores whose writers all issue membarrier() (version 2) allow asymmetric sections. */
+	s->asym = !s->rdonly && s->h.vmaj >= 2 && rp_store_membarrier_register() == 0;
 	if (!s->rdonly && (ret = reader_claim(s, e)) < 0)
 		goto err_unmap;
 	s->sweep_lease = (uint64_t)getpid() * 7919u;
@@ -408,6 +416,10 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 			rp_store_cfg_check(s, rp_store_cfg_area(s, v.gen), v.gen, 0, &why);
 	} else {
 		ret = rp_store_cfg_check(s, s->cfg, v.gen, 1, &why);
+		/* Finish the lease/bit windows of crashed processes.  Slots are claimed lowest
+		 * first, so recent CNI processes live in the first few; the full sweep covers all. */
+		if (ret == 0)
+			rp_store_pending_repair(s, RP_STORE_PENDING_SCAN);
 		rp_store_read_end(s);
 	}
 	if (ret < 0) {
@@ -430,6 +442,13 @@ err_close:
 	return ret;
 }
 
+static bool leave_mapped;
+
+void rp_store_set_leave_mapped(bool on)
+{
+	leave_mapped = on;
+}
+
 void rp_store_close(struct rp_store *s)
 {
 	if (!s)
@@ -440,7 +459,8 @@ void rp_store_close(struct rp_store *s)
 		atomic_store_explicit(&s->readers[s->reader_slot].epoch, 0, memory_order_release);
 		atomic_store_explicit(&s->readers[s->reader_slot].owner, 0, memory_order_release);
 	}
-	munmap(s->base, s->size);
+	if (!leave_mapped)
+		munmap(s->base, s->size);
 	close(s->fd);
 	free(s);
 }

@@ -49,12 +49,12 @@ uint64_t rp_proc_start_time(pid_t pid)
 	return st ? st : 1;
 }
 
-static _Atomic uint64_t self_proc;
+_Atomic uint64_t rp_store_self_proc;
 static pthread_once_t self_once = PTHREAD_ONCE_INIT;
 
 static void self_reset(void)
 {
-	atomic_store_explicit(&self_proc, 0, memory_order_relaxed);
+	atomic_store_explicit(&rp_store_self_proc, 0, memory_order_relaxed);
 }
 
 static void self_register(void)
@@ -62,18 +62,16 @@ static void self_register(void)
 	pthread_atfork(NULL, NULL, self_reset);
 }
 
-uint64_t rp_store_self(void)
+uint64_t rp_store_self_slow(void)
 {
-	uint64_t p = atomic_load_explicit(&self_proc, memory_order_relaxed);
+	uint64_t p;
 
-	if (__builtin_expect(p != 0, 1))
-		return p;
 	pthread_once(&self_once, self_register);
 	pid_t pid = getpid();
 	uint64_t st = rp_proc_start_time(pid);
 
 	p = ((uint64_t)pid << PROC_ST_BITS) | PROC_ST(st);
-	atomic_store_explicit(&self_proc, p, memory_order_relaxed);
+	atomic_store_explicit(&rp_store_self_proc, p, memory_order_relaxed);
 	return p;
 }
 

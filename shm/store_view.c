@@ -9,8 +9,11 @@
  * below is what protects the config areas.
  */
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "shm/store_internal.h"
 
@@ -30,12 +33,26 @@ int rp_store_read_begin(struct rp_store *s, struct rp_store_view *v)
 		if (s->reader_slot >= 0) {
 			struct rp_shm_reader *r = &s->readers[s->reader_slot];
 
-			/* D1: store epoch, then re-load ctl (both seq_cst); pairs with D2 in
-			 * rp_store_wait_readers(): apply stores ctl, then scans the epochs.  Either
-			 * apply sees our epoch, or we see its new ctl and retry. */
-			atomic_store_explicit(&r->epoch, gen, memory_order_seq_cst);
-			if (atomic_load_explicit(&s->ctl->ctl, memory_order_seq_cst) != c)
-				continue;
+			if (s->asym && c == s->view_ctl) {
+				/* D1a: the same Dekker without the reader's fence (a locked
+				 * instruction per section): the writer's membarrier() in
+				 * rp_store_membarrier(), between its ctl store and its epoch scan,
+				 * runs a full barrier on this thread, so either the writer sees
+				 * our epoch or our re-load sees its ctl.  Only while the
+				 * generation is the one this handle last pinned. */
+				atomic_store_explicit(&r->epoch, gen, memory_order_relaxed);
+				atomic_signal_fence(memory_order_seq_cst);
+				if (atomic_load_explicit(&s->ctl->ctl, memory_order_relaxed) != c)
+					continue;
+			} else {
+				/* D1: store epoch, then re-load ctl (both seq_cst); pairs with D2
+				 * in rp_store_wait_readers(): apply stores ctl, then scans the
+				 * epochs.  Either apply sees our epoch, or we see its new ctl and
+				 * retry. */
+				atomic_store_explicit(&r->epoch, gen, memory_order_seq_cst);
+				if (atomic_load_explicit(&s->ctl->ctl, memory_order_seq_cst) != c)
+					continue;
+			}
 		}
 		if (c != s->view_ctl) {
 			const struct rp_cfg_hdr *cfg = rp_store_cfg_area(s, gen);
@@ -164,9 +181,43 @@ uint32_t rp_store_lease_pool(struct rp_store *s, uint64_t lease, struct rp_ip *i
 	return UINT32_MAX;
 }
 
+int rp_store_membarrier_register(void)
+{
+	return syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0) == 0 ? 0 : -errno;
+}
+
+int rp_store_membarrier(struct rp_store *s, struct rp_err *e)
+{
+	if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0 ||
+	    syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
+		return 0;
+	/* No barrier here (seccomp?): fine unless a live reader skips its fence.  A reader
+	 * publishes RD_ASYM (seq_cst) before its first section, which is symmetric, so one that
+	 * registers after this scan pins a generation >= the one published before it. */
+	for (uint32_t i = 0; i < s->h.max_readers; i++) {
+		struct rp_shm_reader *r = &s->readers[i];
+		uint64_t o = atomic_load_explicit(&r->owner, memory_order_seq_cst);
+
+		if ((int32_t)i == s->reader_slot || o == 0 ||
+		    atomic_load_explicit(&r->mode, memory_order_seq_cst) != RD_ASYM)
+			continue;
+		if (rp_store_proc_alive(s, o))
+			return rp_err_set(e, -ENOSYS, "store %s: membarrier() is unavailable in this "
+					  "process but reader pid %d relies on it", s->path,
+					  (int)PROC_PID(o));
+	}
+	return 0;
+}
+
 int rp_store_wait_readers(struct rp_store *s, uint64_t gen, struct rp_err *e)
 {
 	uint64_t deadline = rp_store_now_ns() + (uint64_t)RP_STORE_WAIT_MS * 1000000ull;
+	int ret;
+
+	/* D1a: after the ctl store of gen + 1 (ours, or the previous apply's, seen through the
+	 * writer word), before the epoch loads. */
+	if ((ret = rp_store_membarrier(s, e)) < 0)
+		return ret;
 
 	for (uint32_t i = 0; i < s->h.max_readers; i++) {
 		struct rp_shm_reader *r = &s->readers[i];
@@ -199,6 +250,11 @@ int rp_store_wait_readers(struct rp_store *s, uint64_t gen, struct rp_err *e)
 int rp_store_grace(struct rp_store *s, unsigned ms)
 {
 	uint64_t deadline = rp_store_now_ns() + (uint64_t)ms * 1000000ull;
+	int ret;
+
+	/* D1a: an asymmetric reader's epoch store is visible before the scan below. */
+	if ((ret = rp_store_membarrier(s, NULL)) < 0)
+		return ret;
 
 	for (uint32_t i = 0; i < s->h.max_readers; i++) {
 		struct rp_shm_reader *r = &s->readers[i];

@@ -12,7 +12,7 @@
 
 #define REC_MAX_PF 64
 #define REC_MAX_VF 256
-#define REC_MAX_RDMA 64
+#define REC_MAX_RDMA 512
 
 struct rec_pf {
 	int ifindex;
@@ -253,10 +253,11 @@ static int route_getlink(struct rp_sim_nlrec *r, struct nlmsghdr *h,
 
 	if (!p)
 		return -ENODEV;
-	m = nlmsg_alloc_simple(RTM_NEWLINK, 0);
-	if (!m || nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
+	/* A PF with 127 VFs reports ~12 KiB: more than nlmsg_alloc_simple()'s default page. */
+	m = nlmsg_alloc_size(65536);
+	if (!m || !nlmsg_put(m, 0, h->nlmsg_seq, RTM_NEWLINK, 0, 0) ||
+	    nlmsg_append(m, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
 		goto nomem;
-	nlmsg_hdr(m)->nlmsg_seq = h->nlmsg_seq;
 	if (nla_put_u32(m, IFLA_NUM_VF, p->nvfs))
 		goto nomem;
 	list = nla_nest_start(m, IFLA_VFINFO_LIST);

@@ -9,6 +9,8 @@
  * RTM_GETLINK with RTEXT_FILTER_VF reports it), fake RDMA devices answer nldev GET/PORT_GET
  * dumps, SYS_GET/SYS_SET read and write a fake netns mode, SET with NET_NS_FD records the move.
  * Anything else is recorded and ACKed.  rp_sim_nlrec_fail_next() injects one kernel error.
+ * Other processes (the exec'd plugin on the simulated node) reach a recorder through
+ * sim/nlsrv.h, which serves it over the relay of vf/relay.h.
  *
  * Thread safety: none (one test thread).  Allocations: owned by the recorder until freed.
  */

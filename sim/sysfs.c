@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <net/if.h>
 #include <netlink/netlink.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
@@ -47,6 +48,7 @@ struct rp_sim_sysfs {
 	char root[256];
 	int fab_fd;
 	struct nl_sock *sk;
+	struct nl_sock *fab_sk; /* in the fabric netns: sets the peers up */
 	uint32_t nrdma;
 	struct sim_pf pf[SIM_MAX_PF];
 	uint32_t npfs;
@@ -203,6 +205,43 @@ out:
 	return rc;
 }
 
+/* The fabric end is up, as a switch port would be: a VF set up in a pod then has carrier
+ * (operstate UP) like a real one. */
+static int peer_up(struct rp_sim_sysfs *s, const char *peer_name, struct rp_err *e)
+{
+	struct rtnl_link *l = NULL, *chg;
+	int rc;
+
+	if (!s->fab_sk) {
+		int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+		s->fab_sk = nl_socket_alloc();
+		if (self < 0 || !s->fab_sk || setns(s->fab_fd, CLONE_NEWNET)) {
+			if (self >= 0)
+				close(self);
+			return rp_err_set(e, -ENOMEM, "sim: fabric netlink socket");
+		}
+		rc = nl_connect(s->fab_sk, NETLINK_ROUTE);
+		RP_ASSERT(setns(self, CLONE_NEWNET) == 0);
+		close(self);
+		if (rc < 0)
+			return rp_err_set(e, -EIO, "sim: fabric netlink socket: %s", nl_geterror(rc));
+	}
+	rc = rtnl_link_get_kernel(s->fab_sk, 0, peer_name, &l);
+	chg = rtnl_link_alloc();
+	if (rc >= 0 && chg) {
+		rtnl_link_set_flags(chg, IFF_UP);
+		rc = rtnl_link_change(s->fab_sk, l, chg, 0);
+	}
+	if (l)
+		rtnl_link_put(l);
+	if (chg)
+		rtnl_link_put(chg);
+	if (rc < 0)
+		return rp_err_set(e, -EIO, "sim: setting %s up: %s", peer_name, nl_geterror(rc));
+	return 0;
+}
+
 static int veth_add(struct rp_sim_sysfs *s, const char *name, const char *peer_name, struct rp_err *e)
 {
 	struct rtnl_link *l = rtnl_link_veth_alloc(), *peer;
@@ -219,7 +258,7 @@ static int veth_add(struct rp_sim_sysfs *s, const char *name, const char *peer_n
 	rtnl_link_veth_release(l);
 	if (rc < 0)
 		return rp_err_set(e, -EIO, "sim: creating veth %s: %s", name, nl_geterror(rc));
-	return 0;
+	return peer_up(s, peer_name, e);
 }
 
 static void link_del(struct rp_sim_sysfs *s, const char *name)
@@ -498,6 +537,8 @@ void rp_sim_sysfs_destroy(struct rp_sim_sysfs *s)
 		close(s->fab_fd);
 	if (s->sk)
 		nl_socket_free(s->sk);
+	if (s->fab_sk)
+		nl_socket_free(s->fab_sk);
 	if (s->root[0])
 		rm_tree(s->root);
 	free(s);
@@ -566,6 +607,42 @@ int rp_sim_sysfs_gid_set(struct rp_sim_sysfs *s, const char *rdma_dev, uint32_t 
 		rc = putf(buf, "%s/gid_attrs/ndevs/%u", base, index);
 	}
 	return rc;
+}
+
+static int link_exists(struct rp_sim_sysfs *s, const char *name)
+{
+	struct rtnl_link *l = NULL;
+	int rc = rtnl_link_get_kernel(s->sk, 0, name, &l);
+
+	if (l)
+		rtnl_link_put(l);
+	return rc >= 0;
+}
+
+int rp_sim_sysfs_refresh(struct rp_sim_sysfs *s, struct rp_err *e)
+{
+	uint32_t p, v;
+
+	if (!s->o.real_netdevs)
+		return 0;
+	for (p = 0; p < s->npfs; p++) {
+		for (v = 0; v < s->pf[p].nvfs; v++) {
+			struct sim_vf *vf = &s->pf[p].vf[v];
+			char orig[16], pci[16], oldp[PATH_MAX], newp[PATH_MAX];
+
+			snprintf(orig, sizeof(orig), "%sp%uv%u", s->prefix, p + 1, v);
+			if (!vf->live || !strcmp(vf->netdev, orig) || link_exists(s, vf->netdev) ||
+			    !link_exists(s, orig))
+				continue;
+			rp_sim_sysfs_vf_pci(s, p + 1, v, pci);
+			snprintf(oldp, sizeof(oldp), "%s/bus/pci/devices/%s/net/%s", s->root, pci, vf->netdev);
+			snprintf(newp, sizeof(newp), "%s/bus/pci/devices/%s/net/%s", s->root, pci, orig);
+			if (rename(oldp, newp))
+				return rp_err_set(e, -errno, "sim: rename %s: %s", oldp, strerror(errno));
+			snprintf(vf->netdev, sizeof(vf->netdev), "%s", orig);
+		}
+	}
+	return 0;
 }
 
 int rp_sim_sysfs_vf_respawn(struct rp_sim_sysfs *s, uint32_t pf, uint32_t vf, const char *newname,

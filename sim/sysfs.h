@@ -77,6 +77,14 @@ int rp_sim_sysfs_gid_set(struct rp_sim_sysfs *s, const char *rdma_dev, uint32_t 
 int rp_sim_sysfs_vf_respawn(struct rp_sim_sysfs *s, uint32_t pf, uint32_t vf, const char *newname,
 			    struct rp_err *e);
 
+/*
+ * The kernel keeps net/<name> of a PCI function in step with renames; the sim's tree is plain
+ * files.  After a VF came back under a name of its own (rp_sim_sysfs_vf_respawn) and was renamed
+ * back to its original "<prefix>p<pf>v<vf>" (railpool's DEL), this renames its net/ entry back
+ * too.  Entries whose netdev still exists under the recorded name are left alone.
+ */
+int rp_sim_sysfs_refresh(struct rp_sim_sysfs *s, struct rp_err *e);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,6 +6,7 @@
 
 #include "netlink/nl.h"
 #include "vf/cfg.h"
+#include "vf/vf_internal.h"
 
 static int route_xfer(void *ctx, struct nl_msg *req, rp_nl_reply_fn cb, void *arg, struct rp_err *e)
 {
@@ -33,6 +34,10 @@ void rp_vf_chan_close(struct rp_vf_chan *ch)
 {
 	struct rp_nl_raw *c = ch->ctx;
 
+	if (ch->xfer == rp_vf__relay_xfer) {
+		rp_vf__relay_close(ch);
+		return;
+	}
 	if (ch->xfer != route_xfer || !c)
 		return;
 	rp_nl_raw_close(c);

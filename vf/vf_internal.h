@@ -15,4 +15,14 @@ int rp_vf__link_base(const char *path, char *buf, size_t len);
 /* First entry (not "." / "..") of directory @path into @buf. 0, -ENOENT when empty/missing. */
 int rp_vf__first_entry(const char *path, char *buf, size_t len);
 
+
+struct nl_msg;
+struct rp_vf_chan;
+struct rp_err;
+struct nlmsghdr;
+/* vf/relay.c: the relay channel's xfer and close (rp_vf_chan_close dispatches on xfer). */
+int rp_vf__relay_xfer(void *ctx, struct nl_msg *req, int (*cb)(const struct nlmsghdr *, void *), void *arg,
+		      struct rp_err *e);
+void rp_vf__relay_close(struct rp_vf_chan *ch);
+
 #endif

@@ -24,127 +24,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "harness.h"
 #include "sim/node.h"
 
-static char prefix[16], node_ns[64], state[128], bindir[256], srcdir[256], tiny[64];
+static char tiny[64];
 static struct rp_sim_spec spec;
 static char nic_names[8][16], gw_cidrs[8][32];
 
-
-/* Run @argv (inside the node netns when @in_node) with @env extra, stdin @in; capture stdout. */
-static int run(bool in_node, char *const argv[], char *const env[], const char *in, char **out)
-{
-	int pin[2], pout[2], status;
-	pid_t pid;
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-
-	assert_non_null(buf);
-	assert_int_equal(pipe(pin), 0);
-	assert_int_equal(pipe(pout), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		close(pin[1]);
-		close(pout[0]);
-		if (in_node) {
-			int fd = open(node_ns, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
-				_exit(126);
-		}
-		for (int i = 0; env && env[i]; i++)
-			putenv(env[i]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(pin[0]);
-	close(pout[1]);
-	if (in && *in) {
-		ssize_t w = write(pin[1], in, strlen(in));
-		assert_int_equal((size_t)w, strlen(in));
-	}
-	close(pin[1]);
-	for (;;) {
-		ssize_t r = read(pout[0], buf + len, cap - len - 1);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[len] = '\0';
-	close(pout[0]);
-	waitpid(pid, &status, 0);
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-/* `ip -n POD -j ARGS` parsed. */
-static json_t *ipj(const char *pod, const char *args)
-{
-	char cmd[512];
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-	char *out;
-	json_t *j;
-
-	snprintf(cmd, sizeof(cmd), "ip -n %s -j %s", pod, args);
-	assert_int_equal(run(false, argv, NULL, NULL, &out), 0);
-	j = json_loads(out[0] ? out : "[]", 0, NULL);
-	free(out);
-	assert_non_null(j);
-	return j;
-}
-
-static int cni(const char *cmd, const char *cid, const char *pod, const char *ifname, const char *conf, json_t **res)
-{
-	char bin[300], e1[64], e2[160], e3[200], e4[64], e5[300], e6[200];
-	char *argv[] = { bin, NULL };
-	char *env[] = { e1, e2, e3, e4, e5, e6, NULL };
-	char *out;
-	int rc;
-
-	snprintf(bin, sizeof(bin), "%s/railpool", bindir);
-	snprintf(e1, sizeof(e1), "CNI_COMMAND=%s", cmd);
-	snprintf(e2, sizeof(e2), "CNI_CONTAINERID=%s", cid);
-	snprintf(e3, sizeof(e3), "CNI_NETNS=%s%s", pod[0] ? "/run/netns/" : "", pod);
-	snprintf(e4, sizeof(e4), "CNI_IFNAME=%s", ifname);
-	snprintf(e5, sizeof(e5), "CNI_PATH=%s", bindir);
-	snprintf(e6, sizeof(e6), "RAILPOOL_STATE=%s", state);
-	rc = run(true, argv, env, conf, &out);
-	if (res)
-		*res = json_loads(out, 0, NULL);
-	if (rc)
-		print_message("railpool %s -> exit %d: %s\n", cmd, rc, out);
-	free(out);
-	return rc;
-}
-
-static int ctl(char **out, const char *a1, const char *a2, const char *a3, const char *a4)
-{
-	char bin[300], st[200];
-	char *argv[] = { bin, "--state", st, "--node", "node1", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
-
-	snprintf(bin, sizeof(bin), "%s/railpoolctl", bindir);
-	snprintf(st, sizeof(st), "%s", state);
-	return run(true, argv, NULL, NULL, out);
-}
 
 /* Leases held: IP addresses, and shared-RDMA user slots ("rdma:<resource>" pools). */
 static size_t leases_count(bool slots)
@@ -153,7 +39,7 @@ static size_t leases_count(bool slots)
 	json_t *j, *arr, *l;
 	size_t n = 0, i;
 
-	assert_int_equal(ctl(&out, "get", "leases", "-o", "json"), 0);
+	assert_int_equal(ht_ctl(&out, "get", "leases", "-o", "json"), 0);
 	j = json_loads(out, 0, NULL);
 	free(out);
 	assert_non_null(j);
@@ -191,32 +77,6 @@ static char *conf_rails(const char *extra_rail5)
 	return buf;
 }
 
-static void pod_add(const char *name, int n)
-{
-	char pname[32], peer[32], cidr[32];
-	struct rp_sim_pod p = { 0 };
-	struct rp_err e = { 0 };
-
-	snprintf(pname, sizeof(pname), "%s", name);
-	snprintf(peer, sizeof(peer), "%se%d", prefix, n);
-	snprintf(cidr, sizeof(cidr), "10.233.119.%d/24", 100 + n);
-	p.name = pname;
-	p.node_netns = node_ns;
-	p.eth0_peer = peer;
-	p.eth0_cidr = cidr;
-	p.eth0_gw = "10.233.119.1";
-	if (rp_sim_pod_add(&p, &e))
-		fail_msg("pod %s: %s", name, e.msg);
-}
-
-static void pod_del(const char *name)
-{
-	struct rp_sim_pod p = { .name = name };
-	struct rp_err e = { 0 };
-
-	rp_sim_pod_del(&p, &e);
-}
-
 static int setup(void **st)
 {
 	struct rp_err e = { 0 };
@@ -224,12 +84,8 @@ static int setup(void **st)
 	char files[8][300];
 
 	(void)st;
-	snprintf(prefix, sizeof(prefix), "rpa%d", getpid() % 100000);
-	snprintf(node_ns, sizeof(node_ns), "/run/netns/%snode", prefix);
-	snprintf(state, sizeof(state), "/run/railpool-test-%s.shm", prefix);
-	snprintf(bindir, sizeof(bindir), "%s", getenv("RP_BIN_DIR") ? getenv("RP_BIN_DIR") : "build/bin");
-	snprintf(srcdir, sizeof(srcdir), "%s", getenv("RP_SOURCE_DIR") ? getenv("RP_SOURCE_DIR") : ".");
-	spec.prefix = prefix;
+	ht_init("rpa");
+	spec.prefix = ht_prefix;
 	spec.own_netns = 1;
 	spec.nnics = 8;
 	for (int i = 0; i < 8; i++) {
@@ -244,11 +100,11 @@ static int setup(void **st)
 		print_message("sim up: %s\n", e.msg);
 		return -1;
 	}
-	unlink(state);
+	unlink(ht_state);
 	for (int i = 0; i < 8; i++)
-		snprintf(files[i], sizeof(files[i]), "%s/tests/data/macvlan-8rail/gpu%d.yaml", srcdir, i + 1);
+		snprintf(files[i], sizeof(files[i]), "%s/tests/data/macvlan-8rail/gpu%d.yaml", ht_srcdir, i + 1);
 	/* a pool with a single address on rail 5's subnet, outside gpu5-net15's range */
-	snprintf(tiny, sizeof(tiny), "/tmp/%s-tiny.yaml", prefix);
+	snprintf(tiny, sizeof(tiny), "/tmp/%s-tiny.yaml", ht_prefix);
 	{
 		FILE *f = fopen(tiny, "w");
 		assert_non_null(f);
@@ -261,10 +117,10 @@ static int setup(void **st)
 		char *argv[] = { bin, "--state", st2, "--node", "node1", "apply", "-f", files[0], "-f", files[1], "-f",
 				 files[2], "-f", files[3], "-f", files[4], "-f", files[5], "-f", files[6], "-f",
 				 files[7], "-f", rdma, "-f", tiny, NULL };
-		snprintf(bin, sizeof(bin), "%s/railpoolctl", bindir);
-		snprintf(st2, sizeof(st2), "%s", state);
-		snprintf(rdma, sizeof(rdma), "%s/tests/data/macvlan-8rail/rdma-shared-config.json", srcdir);
-		if (run(true, argv, NULL, NULL, &out) != 0) {
+		snprintf(bin, sizeof(bin), "%s/railpoolctl", ht_bindir);
+		snprintf(st2, sizeof(st2), "%s", ht_state);
+		snprintf(rdma, sizeof(rdma), "%s/tests/data/macvlan-8rail/rdma-shared-config.json", ht_srcdir);
+		if (ht_run(true, argv, NULL, NULL, &out) != 0) {
 			print_message("apply failed: %s\n", out);
 			free(out);
 			return -1;
@@ -281,29 +137,18 @@ static int teardown(void **st)
 
 	(void)st;
 	for (int i = 1; i <= 7; i++) {
-		snprintf(name, sizeof(name), "%sp%d", prefix, i);
-		pod_del(name);
+		snprintf(name, sizeof(name), "%sp%d", ht_prefix, i);
+		ht_pod_del(name);
 	}
 	rp_sim_down(&spec, &e);
-	unlink(state);
+	unlink(ht_state);
 	unlink(tiny);
 	return 0;
 }
 
-static json_t *find_link(json_t *links, const char *name)
-{
-	json_t *l;
-	size_t i;
-
-	json_array_foreach(links, i, l)
-		if (!strcmp(json_string_value(json_object_get(l, "ifname")), name))
-			return l;
-	return NULL;
-}
-
 static void assert_pod_rails(const char *pod, json_t *result)
 {
-	json_t *links = ipj(pod, "addr show"), *rules = ipj(pod, "rule show"), *ifs, *ips;
+	json_t *links = ht_ipj(pod, "addr show"), *rules = ht_ipj(pod, "rule show"), *ifs, *ips;
 	char name[16], ip[8][48];
 
 	ifs = json_object_get(result, "interfaces");
@@ -318,7 +163,7 @@ static void assert_pod_rails(const char *pod, json_t *result)
 		size_t k;
 
 		snprintf(name, sizeof(name), "net%d", i);
-		l = find_link(links, name);
+		l = ht_find_link(links, name);
 		assert_non_null(l);
 		assert_int_equal(json_integer_value(json_object_get(l, "mtu")), 1500);
 		assert_string_equal(json_string_value(json_object_get(l, "operstate")), "UP");
@@ -356,7 +201,7 @@ static void assert_pod_rails(const char *pod, json_t *result)
 			char args[64], gw[32];
 			json_t *rt = NULL, *x;
 			snprintf(args, sizeof(args), "route show table %d", 100 + i - 1);
-			x = ipj(pod, args);
+			x = ht_ipj(pod, args);
 			snprintf(gw, sizeof(gw), "172.16.1%d.254", i);
 			json_array_foreach(x, k, r)
 				if (!strcmp(json_string_value(json_object_get(r, "dst")), "default"))
@@ -369,7 +214,7 @@ static void assert_pod_rails(const char *pod, json_t *result)
 	}
 	/* eth0's default route untouched */
 	{
-		json_t *m = ipj(pod, "route show table main"), *r, *def = NULL;
+		json_t *m = ht_ipj(pod, "route show table main"), *r, *def = NULL;
 		size_t k;
 		json_array_foreach(m, k, r)
 			if (!strcmp(json_string_value(json_object_get(r, "dst")), "default"))
@@ -384,7 +229,7 @@ static void assert_pod_rails(const char *pod, json_t *result)
 
 static void assert_pod_clean(const char *pod)
 {
-	json_t *links = ipj(pod, "link show"), *rules = ipj(pod, "rule show"), *l;
+	json_t *links = ht_ipj(pod, "link show"), *rules = ht_ipj(pod, "rule show"), *l;
 	size_t i;
 
 	json_array_foreach(links, i, l) {
@@ -406,30 +251,30 @@ static void test_add_check_del(void **st)
 	const char *conf = conf_rails(NULL);
 
 	(void)st;
-	snprintf(pod, sizeof(pod), "%sp1", prefix);
-	pod_add(pod, 1);
-	assert_int_equal(cni("ADD", "c1", pod, "net1", conf, &res), 0);
+	snprintf(pod, sizeof(pod), "%sp1", ht_prefix);
+	ht_pod_add(pod, 1);
+	assert_int_equal(ht_cni("ADD", "c1", pod, "net1", conf, &res), 0);
 	assert_non_null(res);
 	assert_pod_rails(pod, res);
 	assert_int_equal(leases_held(), 8);
 	assert_int_equal(leases_count(true), 8); /* rdma:spidernet.io/shared_cx5_gpuN users */
 	/* idempotent ADD: same addresses */
-	assert_int_equal(cni("ADD", "c1", pod, "net1", conf, &res2), 0);
+	assert_int_equal(ht_cni("ADD", "c1", pod, "net1", conf, &res2), 0);
 	assert_true(json_equal(json_object_get(res, "ips"), json_object_get(res2, "ips")));
 	assert_int_equal(leases_held(), 8);
 	/* CHECK passes, then fails once someone deletes a rail's default route */
-	assert_int_equal(cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
-	assert_int_equal(sh("ip -n %s route del default table 103", pod), 0);
-	assert_int_not_equal(cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
+	assert_int_equal(ht_cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
+	assert_int_equal(ht_sh("ip -n %s route del default table 103", pod), 0);
+	assert_int_not_equal(ht_cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
 	/* DEL leaves nothing; a second DEL is fine */
-	assert_int_equal(cni("DEL", "c1", pod, "net1", conf, NULL), 0);
+	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
 	assert_int_equal(leases_count(true), 0);
-	assert_int_equal(cni("DEL", "c1", pod, "net1", conf, NULL), 0);
+	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	json_decref(res);
 	json_decref(res2);
-	pod_del(pod);
+	ht_pod_del(pod);
 }
 
 static void test_del_after_netns_gone(void **st)
@@ -438,16 +283,16 @@ static void test_del_after_netns_gone(void **st)
 	const char *conf = conf_rails(NULL);
 
 	(void)st;
-	snprintf(pod, sizeof(pod), "%sp2", prefix);
-	pod_add(pod, 2);
-	assert_int_equal(cni("ADD", "c2", pod, "net1", conf, NULL), 0);
+	snprintf(pod, sizeof(pod), "%sp2", ht_prefix);
+	ht_pod_add(pod, 2);
+	assert_int_equal(ht_cni("ADD", "c2", pod, "net1", conf, NULL), 0);
 	assert_int_equal(leases_held(), 8);
-	pod_del(pod);
+	ht_pod_del(pod);
 	/* as ctr does: DEL after the netns is gone */
-	assert_int_equal(cni("DEL", "c2", pod, "net1", conf, NULL), 0);
+	assert_int_equal(ht_cni("DEL", "c2", pod, "net1", conf, NULL), 0);
 	assert_int_equal(leases_held(), 0);
 	/* and with an empty CNI_NETNS */
-	assert_int_equal(cni("DEL", "c2", "", "net1", conf, NULL), 0);
+	assert_int_equal(ht_cni("DEL", "c2", "", "net1", conf, NULL), 0);
 }
 
 /* Rail 5 asks for an MTU above its master's: refused before anything is touched. */
@@ -459,16 +304,16 @@ static void test_fail_rail5_mtu(void **st)
 				      "\"ippools\":{\"ipv4\":[\"gpu5-net15\"]}}");
 
 	(void)st;
-	snprintf(pod, sizeof(pod), "%sp3", prefix);
-	pod_add(pod, 3);
-	assert_int_not_equal(cni("ADD", "c3", pod, "net1", conf, &res), 0);
+	snprintf(pod, sizeof(pod), "%sp3", ht_prefix);
+	ht_pod_add(pod, 3);
+	assert_int_not_equal(ht_cni("ADD", "c3", pod, "net1", conf, &res), 0);
 	assert_non_null(res);
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 103);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
 	assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
 	json_decref(res);
-	pod_del(pod);
+	ht_pod_del(pod);
 }
 
 /* The pod already has an interface named net5: the kernel refuses rail 5 mid-transaction;
@@ -481,20 +326,20 @@ static void test_fail_rail5_kernel(void **st)
 	size_t i;
 
 	(void)st;
-	snprintf(pod, sizeof(pod), "%sp4", prefix);
-	pod_add(pod, 4);
-	assert_int_equal(sh("ip -n %s link add net5 type veth peer name x5", pod), 0);
-	assert_int_not_equal(cni("ADD", "c4", pod, "net1", conf, &res), 0);
+	snprintf(pod, sizeof(pod), "%sp4", ht_prefix);
+	ht_pod_add(pod, 4);
+	assert_int_equal(ht_sh("ip -n %s link add net5 type veth peer name x5", pod), 0);
+	assert_int_not_equal(ht_cni("ADD", "c4", pod, "net1", conf, &res), 0);
 	assert_non_null(res);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
-	links = ipj(pod, "link show");
+	links = ht_ipj(pod, "link show");
 	json_array_foreach(links, i, l) {
 		const char *n = json_string_value(json_object_get(l, "ifname"));
 		assert_true(!strcmp(n, "lo") || !strcmp(n, "eth0") || !strcmp(n, "net5") || !strcmp(n, "x5"));
 		if (!strcmp(n, "net5")) /* the pre-existing one, untouched */
 			assert_string_equal(json_string_value(json_object_get(l, "link_type")), "ether");
 	}
-	rules = ipj(pod, "rule show");
+	rules = ht_ipj(pod, "rule show");
 	json_array_foreach(rules, i, l) {
 		const char *t = json_string_value(json_object_get(l, "table"));
 		assert_true(!strcmp(t, "local") || !strcmp(t, "main") || !strcmp(t, "default"));
@@ -503,7 +348,7 @@ static void test_fail_rail5_kernel(void **st)
 	json_decref(links);
 	json_decref(rules);
 	json_decref(res);
-	pod_del(pod);
+	ht_pod_del(pod);
 }
 
 /* Rail 5's pool runs out in the middle of a pod: code 100 naming the pool, nothing left. */
@@ -515,24 +360,24 @@ static void test_fail_rail5_exhausted(void **st)
 				      "\"ippools\":{\"ipv4\":[\"tiny5\"]}}");
 
 	(void)st;
-	snprintf(pod5, sizeof(pod5), "%sp5", prefix);
-	snprintf(pod6, sizeof(pod6), "%sp6", prefix);
-	pod_add(pod5, 5);
-	pod_add(pod6, 6);
-	assert_int_equal(cni("ADD", "c5", pod5, "net1", conf, NULL), 0); /* takes tiny5's only address */
+	snprintf(pod5, sizeof(pod5), "%sp5", ht_prefix);
+	snprintf(pod6, sizeof(pod6), "%sp6", ht_prefix);
+	ht_pod_add(pod5, 5);
+	ht_pod_add(pod6, 6);
+	assert_int_equal(ht_cni("ADD", "c5", pod5, "net1", conf, NULL), 0); /* takes tiny5's only address */
 	assert_int_equal(leases_held(), 8);
-	assert_int_not_equal(cni("ADD", "c6", pod6, "net1", conf, &res), 0);
+	assert_int_not_equal(ht_cni("ADD", "c6", pod6, "net1", conf, &res), 0);
 	assert_non_null(res);
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 100);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "tiny5"));
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
 	assert_pod_clean(pod6);
 	assert_int_equal(leases_held(), 8); /* only c5's */
-	assert_int_equal(cni("DEL", "c5", pod5, "net1", conf, NULL), 0);
+	assert_int_equal(ht_cni("DEL", "c5", pod5, "net1", conf, NULL), 0);
 	assert_int_equal(leases_held(), 0);
 	json_decref(res);
-	pod_del(pod5);
-	pod_del(pod6);
+	ht_pod_del(pod5);
+	ht_pod_del(pod6);
 }
 
 /* Single-rail mode (Multus: one network config per rail): the rail number comes from
@@ -545,15 +390,15 @@ static void test_single_rail(void **st)
 	bool r3 = false, r5 = false;
 
 	(void)st;
-	snprintf(pod, sizeof(pod), "%sp7", prefix);
-	pod_add(pod, 7);
+	snprintf(pod, sizeof(pod), "%sp7", ht_prefix);
+	ht_pod_add(pod, 7);
 	snprintf(c3, sizeof(c3), "{\"cniVersion\":\"1.0.0\",\"name\":\"gpu3\",\"type\":\"railpool\","
 		 "\"rails\":[{\"network\":\"spiderpool/gpu3-macvlan\"}]}");
 	snprintf(c5, sizeof(c5), "{\"cniVersion\":\"1.0.0\",\"name\":\"gpu5\",\"type\":\"railpool\","
 		 "\"rails\":[{\"network\":\"spiderpool/gpu5-macvlan\"}]}");
-	assert_int_equal(cni("ADD", "c7", pod, "net3", c3, NULL), 0);
-	assert_int_equal(cni("ADD", "c7", pod, "net5", c5, NULL), 0);
-	rules = ipj(pod, "rule show");
+	assert_int_equal(ht_cni("ADD", "c7", pod, "net3", c3, NULL), 0);
+	assert_int_equal(ht_cni("ADD", "c7", pod, "net5", c5, NULL), 0);
+	rules = ht_ipj(pod, "rule show");
 	json_array_foreach(rules, i, r) {
 		const char *t = json_string_value(json_object_get(r, "table"));
 		json_int_t prio = json_integer_value(json_object_get(r, "priority"));
@@ -568,16 +413,16 @@ static void test_single_rail(void **st)
 	}
 	assert_true(r3 && r5);
 	json_decref(rules);
-	assert_int_equal(cni("DEL", "c7", pod, "net3", c3, NULL), 0);
-	links = ipj(pod, "link show");
-	assert_null(find_link(links, "net3"));
-	assert_non_null(find_link(links, "net5"));
+	assert_int_equal(ht_cni("DEL", "c7", pod, "net3", c3, NULL), 0);
+	links = ht_ipj(pod, "link show");
+	assert_null(ht_find_link(links, "net3"));
+	assert_non_null(ht_find_link(links, "net5"));
 	json_decref(links);
 	assert_int_equal(leases_held(), 1);
-	assert_int_equal(cni("DEL", "c7", pod, "net5", c5, NULL), 0);
+	assert_int_equal(ht_cni("DEL", "c7", pod, "net5", c5, NULL), 0);
 	assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
-	pod_del(pod);
+	ht_pod_del(pod);
 }
 
 int main(void)

@@ -20,44 +20,29 @@
 
 static char ns[64], master[32], peer[32], store[512], cfg[8192], nspath[128];
 
-static void cleanup(void)
+/* stdout of a shell command (first 4 KiB; the next call reuses the buffer). */
+static const char *sh_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static const char *sh_out(const char *fmt, ...)
 {
-	char cmd[256];
-
-	if (ns[0]) {
-		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", ns);
-		(void)!system(cmd);
-	}
-	if (master[0]) {
-		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", master);
-		(void)!system(cmd);
-	}
-	rpt_tmpdir_remove();
-}
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[1024];
+	static char buf[4096];
+	char *out = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	rpt_vsh(&out, RPT_INHERIT, fmt, ap);
 	va_end(ap);
-	return system(cmd);
+	snprintf(buf, sizeof(buf), "%s", out ? out : "");
+	free(out);
+	return buf;
 }
 
-/* stdout of a shell command (first 4 KiB). */
-static char *sh_out(const char *cmd)
+static void cleanup(void)
 {
-	static char buf[4096];
-	FILE *p = popen(cmd, "r");
-	size_t n = p ? fread(buf, 1, sizeof(buf) - 1, p) : 0;
-
-	buf[n] = '\0';
-	if (p)
-		pclose(p);
-	return buf;
+	if (ns[0])
+		rpt_sh(NULL, RPT_INHERIT, "ip netns del %s 2>/dev/null", ns);
+	if (master[0])
+		rpt_sh(NULL, RPT_INHERIT, "ip link del %s 2>/dev/null", master);
+	rpt_tmpdir_remove();
 }
 
 static void plugin(const char *cmd, struct rpt_run *r)
@@ -78,7 +63,8 @@ static void t_macvlan(void **st)
 {
 	struct rpt_run r;
 	const char *addr;
-	char want[64], *p, prev[2048];
+	char want[64], prev[2048];
+	const char *p;
 	(void)st;
 
 	plugin("ADD", &r);
@@ -89,20 +75,12 @@ static void t_macvlan(void **st)
 	snprintf(want, sizeof(want), "inet %s", addr);
 	snprintf(prev, sizeof(prev), "%s", r.out); /* macvlan pretty-prints: keep the newlines */
 	rpt_run_free(&r);
-	{
-		char c[256];
-		snprintf(c, sizeof(c), "ip -n %s -4 addr show dev net1", ns);
-		p = sh_out(c);
-	}
+	p = sh_out("ip -n %s -4 addr show dev net1", ns);
 	if (!strstr(p, want))
 		fprintf(stderr, "net1 in %s: %s (want %s)\n", ns, p, want);
 	assert_non_null(strstr(p, want));
 	/* the routes of the pool were installed by macvlan from our result */
-	{
-		char c[256];
-		snprintf(c, sizeof(c), "ip -n %s route show 10.78.0.0/16", ns);
-		assert_non_null(strstr(sh_out(c), "via 10.77.0.1"));
-	}
+	assert_non_null(strstr(sh_out("ip -n %s route show 10.78.0.0/16", ns), "via 10.77.0.1"));
 	/* CHECK through macvlan with the ADD result as prevResult: macvlan runs railpool's CHECK */
 	{
 		char saved[8192];
@@ -118,11 +96,7 @@ static void t_macvlan(void **st)
 	plugin("DEL", &r);
 	assert_int_equal(r.status, 0);
 	rpt_run_free(&r);
-	{
-		char c[256];
-		snprintf(c, sizeof(c), "ip -n %s link show net1 2>&1", ns);
-		assert_null(strstr(sh_out(c), "state"));
-	}
+	assert_null(strstr(sh_out("ip -n %s link show net1 2>&1", ns), "state"));
 	/* the lease is gone: railpool itself says so */
 	{
 		char e_ns[160];
@@ -155,8 +129,8 @@ int main(void)
 	snprintf(master, sizeof(master), "rpt%da", pid);
 	snprintf(peer, sizeof(peer), "rpt%db", pid);
 	atexit(cleanup);
-	if (sh("ip netns add %s", ns) || sh("ip link add %s type veth peer name %s", master, peer) ||
-	    sh("ip link set %s up", master) || sh("ip link set %s up", peer)) {
+	if (rpt_sh(NULL, RPT_INHERIT, "ip netns add %s && ip link add %s type veth peer name %s && ip link set %s up && "
+		   "ip link set %s up", ns, master, peer, master, peer)) {
 		printf("SKIP: cannot create netns/veth here\n");
 		return 77;
 	}

@@ -77,25 +77,17 @@ static const char *conf(const char *ver, const char *ipam_extra, const char *top
 static void run(const char *cmd, const char *cid, const char *ifname, const char *args, const char *stdin_text,
 		struct rpt_run *r)
 {
-	char e_cmd[64], e_cid[256], e_if[64], e_args[512];
+	static const char *const keys[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_IFNAME", "CNI_ARGS"};
+	const char *vals[] = {cmd, cid, ifname, args}; /* NULL: the variable is not set at all */
+	char kv[4][600];
 	const char *env[8];
 	int n = 0;
 
-	if (cmd) {
-		snprintf(e_cmd, sizeof(e_cmd), "CNI_COMMAND=%s", cmd);
-		env[n++] = e_cmd;
-	}
-	if (cid) {
-		snprintf(e_cid, sizeof(e_cid), "CNI_CONTAINERID=%s", cid);
-		env[n++] = e_cid;
-	}
-	if (ifname) {
-		snprintf(e_if, sizeof(e_if), "CNI_IFNAME=%s", ifname);
-		env[n++] = e_if;
-	}
-	if (args) {
-		snprintf(e_args, sizeof(e_args), "CNI_ARGS=%s", args);
-		env[n++] = e_args;
+	for (int i = 0; i < 4; i++) {
+		if (!vals[i])
+			continue;
+		snprintf(kv[i], sizeof(kv[i]), "%s=%s", keys[i], vals[i]);
+		env[n++] = kv[i];
 	}
 	env[n++] = "CNI_NETNS=/var/run/netns/rpt-test";
 	env[n++] = "CNI_PATH=/usr/lib/cni";
@@ -116,6 +108,16 @@ static void expect_err(struct rpt_run *r, int code, const char *needle)
 	rpt_run_free(r);
 }
 
+/* ADD of @cid/net1 with CNI_ARGS @args and @stdin_text must fail with an error JSON of @code
+ * naming @needle. */
+static void add_err(const char *cid, const char *args, const char *stdin_text, int code, const char *needle)
+{
+	struct rpt_run r;
+
+	run("ADD", cid, "net1", args, stdin_text, &r);
+	expect_err(&r, code, needle);
+}
+
 static const char *first_addr(const struct rpt_run *r)
 {
 	return json_string_value(json_object_get(json_array_get(json_object_get(r->json, "ips"), 0), "address"));
@@ -127,6 +129,16 @@ static void expect_ok_add(struct rpt_run *r)
 		fprintf(stderr, "ADD failed: %s\n", r->out);
 	assert_int_equal(r->status, 0);
 	assert_non_null(first_addr(r));
+}
+
+/* ADD of @cid/net1 with CNI_ARGS @args and @stdin_text must succeed with an address. */
+static void add_ok(const char *cid, const char *args, const char *stdin_text)
+{
+	struct rpt_run r;
+
+	run("ADD", cid, "net1", args, stdin_text, &r);
+	expect_ok_add(&r);
+	rpt_run_free(&r);
 }
 
 /* ---- VERSION ---- */
@@ -160,8 +172,7 @@ static void t_bad_env(void **st)
 	expect_err(&r, 4, "FROB");
 	run("ADD", NULL, "net1", NULL, conf("1.0.0", NULL, NULL), &r);
 	expect_err(&r, 4, "CNI_CONTAINERID");
-	run("ADD", "bad/id", "net1", NULL, conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 4, "bad/id");
+	add_err("bad/id", NULL, conf("1.0.0", NULL, NULL), 4, "bad/id");
 	run("ADD", "c1", NULL, NULL, conf("1.0.0", NULL, NULL), &r);
 	expect_err(&r, 4, "CNI_IFNAME");
 	run("ADD", "c1", "waytoolonginterfacename", NULL, conf("1.0.0", NULL, NULL), &r);
@@ -177,16 +188,11 @@ static void t_bad_env(void **st)
 	assert_string_equal(json_string_value(json_object_get(r.json, "cniVersion")), "0.4.0");
 	expect_err(&r, 4, "CNI_COMMAND");
 	/* CNI_ARGS */
-	run("ADD", "c1", "net1", "IP=300.1.1.1", conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 4, "300.1.1.1");
-	run("ADD", "c1", "net1", "FOO=bar", conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 4, "FOO");
-	run("ADD", "c1", "net1", "justtext", conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 4, "CNI_ARGS");
+	add_err("c1", "IP=300.1.1.1", conf("1.0.0", NULL, NULL), 4, "300.1.1.1");
+	add_err("c1", "FOO=bar", conf("1.0.0", NULL, NULL), 4, "FOO");
+	add_err("c1", "justtext", conf("1.0.0", NULL, NULL), 4, "CNI_ARGS");
 	/* IgnoreUnknown lets Kubernetes-style args through */
-	run("ADD", "c1", "net1", "IgnoreUnknown=1;K8S_POD_NAME=p;FOO=bar", conf("1.0.0", NULL, NULL), &r);
-	expect_ok_add(&r);
-	rpt_run_free(&r);
+	add_ok("c1", "IgnoreUnknown=1;K8S_POD_NAME=p;FOO=bar", conf("1.0.0", NULL, NULL));
 }
 
 /* ---- bad config ---- */
@@ -194,29 +200,19 @@ static void t_bad_conf(void **st)
 {
 	struct rpt_run r;
 	(void)st;
-	run("ADD", "c1", "net1", NULL, "{\"cniVersion\": \"1.0.0\",\n \"name\": }", &r);
-	expect_err(&r, 6, "line 2");
-	run("ADD", "c1", "net1", NULL, conf("0.2.0", NULL, NULL), &r);
-	expect_err(&r, 1, "0.2.0");
-	run("ADD", "c1", "net1", NULL, conf("9.9.9", NULL, NULL), &r);
-	expect_err(&r, 1, "9.9.9");
-	run("ADD", "c1", "net1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[\"net-a\"]},\"rangez\":[]", NULL), &r);
-	expect_err(&r, 2, "ipam.rangez");
-	run("ADD", "c1", "net1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv5\":[\"net-a\"]}", NULL), &r);
-	expect_err(&r, 2, "ipam.ippools.ipv5");
-	run("ADD", "c1", "net1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[42]}", NULL), &r);
-	expect_err(&r, 7, "ipam.ippools.ipv4[0]");
-	run("ADD", "c1", "net1", NULL, conf("1.0.0", ",\"ippools\":[]", NULL), &r);
-	expect_err(&r, 7, "ipam.ippools");
-	run("ADD", "c1", "net1", NULL, "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"railpool\"}}", &r);
-	expect_err(&r, 7, "\"name\"");
-	run("ADD", "c1", "net1", NULL, "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"host-local\"}}", &r);
-	expect_err(&r, 7, "ipam.type");
-	run("ADD", "c1", "net1", NULL, conf("1.0.0", NULL, ",\"runtimeConfig\":{\"ips\":[\"nonsense\"]}"), &r);
-	expect_err(&r, 7, "runtimeConfig.ips[0]");
+	add_err("c1", NULL, "{\"cniVersion\": \"1.0.0\",\n \"name\": }", 6, "line 2");
+	add_err("c1", NULL, conf("0.2.0", NULL, NULL), 1, "0.2.0");
+	add_err("c1", NULL, conf("9.9.9", NULL, NULL), 1, "9.9.9");
+	add_err("c1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[\"net-a\"]},\"rangez\":[]", NULL), 2, "ipam.rangez");
+	add_err("c1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv5\":[\"net-a\"]}", NULL), 2, "ipam.ippools.ipv5");
+	add_err("c1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[42]}", NULL), 7, "ipam.ippools.ipv4[0]");
+	add_err("c1", NULL, conf("1.0.0", ",\"ippools\":[]", NULL), 7, "ipam.ippools");
+	add_err("c1", NULL, "{\"cniVersion\":\"1.0.0\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"railpool\"}}", 7, "\"name\"");
+	add_err("c1", NULL, "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\",\"ipam\":{\"type\":\"host-local\"}}", 7,
+		"ipam.type");
+	add_err("c1", NULL, conf("1.0.0", NULL, ",\"runtimeConfig\":{\"ips\":[\"nonsense\"]}"), 7, "runtimeConfig.ips[0]");
 	/* rails mode is dispatched to core/attach, which names the bad field */
-	run("ADD", "c1", "net1", NULL, "{\"cniVersion\":\"1.0.0\",\"name\":\"rails\",\"type\":\"railpool\",\"rails\":[]}", &r);
-	expect_err(&r, 7, "rails");
+	add_err("c1", NULL, "{\"cniVersion\":\"1.0.0\",\"name\":\"rails\",\"type\":\"railpool\",\"rails\":[]}", 7, "rails");
 	/* CHECK needs 0.4.0, GC and STATUS 1.1.0 */
 	run("CHECK", "c1", "net1", NULL, conf("0.3.1", NULL, NULL), &r);
 	expect_err(&r, 1, "CHECK");
@@ -234,8 +230,7 @@ static void t_store_errors(void **st)
 	snprintf(bad, sizeof(bad), "%s/missing.shm", rpt_tmpdir());
 	snprintf(cfg, sizeof(cfg), "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"type\":\"macvlan\",\"ipam\":{\"type\":"
 		 "\"railpool\",\"ippools\":{\"ipv4\":[\"net-a\"]},\"stateFile\":\"%s\"}}", bad);
-	run("ADD", "c1", "net1", NULL, cfg, &r);
-	expect_err(&r, 5, bad);
+	add_err("c1", NULL, cfg, 5, bad);
 	run("DEL", "c1", "net1", NULL, cfg, &r); /* DEL before anything exists is fine */
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "");
@@ -267,8 +262,7 @@ static void t_store_errors(void **st)
 	unlink(bad);
 	/* a symlink */
 	assert_int_equal(symlink(store, bad), 0);
-	run("ADD", "c1", "net1", NULL, cfg, &r);
-	expect_err(&r, 5, bad);
+	add_err("c1", NULL, cfg, 5, bad);
 	unlink(bad);
 	/* --state overrides ipam.stateFile */
 	{
@@ -341,8 +335,8 @@ static void t_add_del(void **st)
 		assert_string_equal(json_string_value(json_object_get(json_array_get(routes, 1), "gw")), "10.10.0.2");
 	}
 	rpt_run_free(&r);
-	run("ADD", "c11", "net1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[\"net-a\"]},\"routes\":[{\"dst\":\"10.1.1.1\"}]", NULL), &r);
-	expect_err(&r, 7, "ipam.routes[0].dst");
+	add_err("c11", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[\"net-a\"]},\"routes\":[{\"dst\":\"10.1.1.1\"}]", NULL), 7,
+		"ipam.routes[0].dst");
 }
 
 /* ---- result shapes per version, dual stack ---- */
@@ -383,20 +377,14 @@ static void t_exhausted(void **st)
 	struct rpt_run r;
 	char cfg11[8192];
 	(void)st;
-	run("ADD", "e1", "net1", NULL, conf("1.0.0", tiny, NULL), &r);
-	expect_ok_add(&r);
-	rpt_run_free(&r);
-	run("ADD", "e2", "net1", NULL, conf("1.0.0", tiny, NULL), &r);
-	expect_ok_add(&r);
-	rpt_run_free(&r);
-	run("ADD", "e3", "net1", NULL, conf("1.0.0", tiny, NULL), &r);
-	expect_err(&r, 100, "tiny");
+	add_ok("e1", NULL, conf("1.0.0", tiny, NULL));
+	add_ok("e2", NULL, conf("1.0.0", tiny, NULL));
+	add_err("e3", NULL, conf("1.0.0", tiny, NULL), 100, "tiny");
 	snprintf(cfg11, sizeof(cfg11), "%s", conf("1.1.0", tiny11, NULL));
 	run("STATUS", NULL, NULL, NULL, cfg11, &r);
 	expect_err(&r, 50, "tiny");
 	/* dual-stack ADD whose v4 fails must not keep its v6 address */
-	run("ADD", "e4", "net1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv6\":[\"v6-a\"],\"ipv4\":[\"tiny\"]}", NULL), &r);
-	expect_err(&r, 100, "tiny");
+	add_err("e4", NULL, conf("1.0.0", ",\"ippools\":{\"ipv6\":[\"v6-a\"],\"ipv4\":[\"tiny\"]}", NULL), 100, "tiny");
 	run("CHECK", "e4", "net1", NULL, conf("1.0.0", tiny, NULL), &r);
 	expect_err(&r, 3, "e4");
 	run("DEL", "e1", "net1", NULL, conf("1.0.0", tiny, NULL), &r);
@@ -405,9 +393,7 @@ static void t_exhausted(void **st)
 	run("STATUS", NULL, NULL, NULL, cfg11, &r);
 	assert_int_equal(r.status, 0);
 	rpt_run_free(&r);
-	run("ADD", "e3", "net1", NULL, conf("1.0.0", tiny, NULL), &r);
-	expect_ok_add(&r);
-	rpt_run_free(&r);
+	add_ok("e3", NULL, conf("1.0.0", tiny, NULL));
 }
 
 /* ---- requested addresses ---- */
@@ -419,12 +405,9 @@ static void t_requested(void **st)
 	expect_ok_add(&r);
 	assert_string_equal(first_addr(&r), "10.10.0.33/24");
 	rpt_run_free(&r);
-	run("ADD", "q2", "net1", "IgnoreUnknown=1;IP=10.10.0.33", conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 106, "10.10.0.33");
-	run("ADD", "q2", "net1", "IP=10.99.0.1", conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 107, "10.99.0.1");
-	run("ADD", "q2", "net1", "IP=fd00:10::20", conf("1.0.0", NULL, NULL), &r);
-	expect_err(&r, 107, "fd00:10::20");
+	add_err("q2", "IgnoreUnknown=1;IP=10.10.0.33", conf("1.0.0", NULL, NULL), 106, "10.10.0.33");
+	add_err("q2", "IP=10.99.0.1", conf("1.0.0", NULL, NULL), 107, "10.99.0.1");
+	add_err("q2", "IP=fd00:10::20", conf("1.0.0", NULL, NULL), 107, "fd00:10::20");
 	run("ADD", "q3", "net1", NULL, conf("1.0.0", NULL, ",\"runtimeConfig\":{\"ips\":[\"10.10.0.34/24\"]}"), &r);
 	expect_ok_add(&r);
 	assert_string_equal(first_addr(&r), "10.10.0.34/24");
@@ -436,9 +419,7 @@ static void t_requested(void **st)
 	/* the requested address was not leaked by the failed ADDs of q2 */
 	run("DEL", "q1", "net1", NULL, conf("1.0.0", NULL, NULL), &r);
 	rpt_run_free(&r);
-	run("ADD", "q2", "net1", "IP=10.10.0.33", conf("1.0.0", NULL, NULL), &r);
-	expect_ok_add(&r);
-	rpt_run_free(&r);
+	add_ok("q2", "IP=10.10.0.33", conf("1.0.0", NULL, NULL));
 }
 
 /* ---- pool selection ---- */
@@ -455,8 +436,7 @@ static void t_select(void **st)
 	assert_non_null(strstr(rpt_msg(&r), "gone"));
 	expect_err(&r, 101, "nope*");
 	/* a v6 pool named under ipv4 is filtered with a reason */
-	run("ADD", "w3", "net1", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[\"v6-a\"]}", NULL), &r);
-	expect_err(&r, 101, "v6-a (IPv6");
+	add_err("w3", NULL, conf("1.0.0", ",\"ippools\":{\"ipv4\":[\"v6-a\"]}", NULL), 101, "v6-a (IPv6");
 	/* no ippools at all: the default pools (net-a is default: true; no IPv6 default) */
 	run("ADD", "w4", "net1", NULL, conf("1.0.0", "", NULL), &r);
 	expect_ok_add(&r);

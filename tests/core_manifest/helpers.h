@@ -62,51 +62,32 @@ static inline int h_load(struct rp_model *m, struct rp_err *e, const char *const
 	return rc;
 }
 
-static inline const struct rp_model_pool *h_pool(const struct rp_model *m, const char *name)
-{
-	for (uint32_t i = 0; i < m->npools; i++)
-		if (!strcmp(m->pools[i].name, name))
-			return &m->pools[i];
-	return NULL;
-}
+/* h_pool(m, name), h_net(m, name): the model's record of that name, or NULL. */
+#define H_FIND(fn, type, arr, count)                                          \
+	static inline const type *fn(const struct rp_model *m, const char *name) \
+	{                                                                     \
+		for (uint32_t i = 0; i < m->count; i++)                       \
+			if (!strcmp(m->arr[i].name, name))                    \
+				return &m->arr[i];                            \
+		return NULL;                                                  \
+	}
+H_FIND(h_pool, struct rp_model_pool, pools, npools)
+H_FIND(h_net, struct rp_model_net, nets, nnets)
 
-static inline const struct rp_model_net *h_net(const struct rp_model *m, const char *name)
-{
-	for (uint32_t i = 0; i < m->nnets; i++)
-		if (!strcmp(m->nets[i].name, name))
-			return &m->nets[i];
-	return NULL;
-}
-
-static inline const char *h_fmt_range(const struct rp_range *r)
-{
-	static char b[4][RP_RANGE_STRLEN];
-	static unsigned n;
-	char *s = b[n++ % 4];
-
-	rp_range_format(r, s, RP_RANGE_STRLEN);
-	return s;
-}
-
-static inline const char *h_fmt_cidr(const struct rp_cidr *c)
-{
-	static char b[4][RP_CIDR_STRLEN];
-	static unsigned n;
-	char *s = b[n++ % 4];
-
-	rp_cidr_format(c, s, RP_CIDR_STRLEN);
-	return s;
-}
-
-static inline const char *h_fmt_addr(const struct rp_addr *a)
-{
-	static char b[4][RP_ADDR_STRLEN];
-	static unsigned n;
-	char *s = b[n++ % 4];
-
-	rp_addr_format(a, s, RP_ADDR_STRLEN);
-	return s;
-}
+/* h_fmt_range(), h_fmt_cidr(), h_fmt_addr(): the value as text, in a ring of 4 buffers per type
+ * so a few can appear in one assertion. */
+#define H_FMT(fn, type, format, len)                  \
+	static inline const char *fn(const type *v)   \
+	{                                             \
+		static char b[4][len];                \
+		static unsigned n;                    \
+		char *s = b[n++ % 4];                 \
+		format(v, s, len);                    \
+		return s;                             \
+	}
+H_FMT(h_fmt_range, struct rp_range, rp_range_format, RP_RANGE_STRLEN)
+H_FMT(h_fmt_cidr, struct rp_cidr, rp_cidr_format, RP_CIDR_STRLEN)
+H_FMT(h_fmt_addr, struct rp_addr, rp_addr_format, RP_ADDR_STRLEN)
 
 static inline uint32_t h_slot(const struct rp_ip *ip)
 {

@@ -10,6 +10,7 @@
 
 #include "core/inject.h"
 #include "helpers.h"
+#include "tests/common/seeds.h"
 
 struct fx {
 	struct rp_model m;
@@ -147,15 +148,7 @@ static void t_seed_macvlan_inject(void **st)
 	h_capture();
 	fx_load(&f, "macvlan-inject-8rail");
 	json_t *j = run_json(&f, daemonset, 0);
-	assert_string_equal(networks_of(j),
-			    "[{\"name\":\"gpu1-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu2-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu3-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu4-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu5-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu6-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu7-sriov\",\"namespace\":\"spiderpool\"},\n"
-			    "{\"name\":\"gpu8-sriov\",\"namespace\":\"spiderpool\"}]");
+	assert_string_equal(networks_of(j), RPT_SEED_MACVLAN_NETWORKS);
 	assert_string_equal(networks_of(j), want); /* byte for byte as the seed prints it */
 	check_limits(j, "rdma");
 	json_decref(j);

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -24,6 +23,8 @@
 #include "core/railsconf.h"
 #include "shm/store.h"
 #include "sim/sysfs.h"
+#include "tests/common/exec.h"
+#include "tests/common/seeds.h"
 
 static char g_bin[4096], g_data[4096], g_seed[4096];
 static char g_dir[256], g_state[320];
@@ -41,58 +42,25 @@ static void res_free(struct res *r)
 	r->out = r->err = NULL;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (!f)
-		return strdup("");
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	fclose(f);
-	return buf;
-}
-
 /* Run railpoolctl with RAILPOOL_STATE=g_state, stdin from @in (NULL: /dev/null). */
 static void ctlv(struct res *r, const char *in, const char *const *args)
 {
-	char outp[400], errp[400];
-	const char *argv[64];
-	int n = 0, st;
-	pid_t pid;
+	char state_env[400];
+	const char *argv[64], *env[] = { state_env, NULL };
+	struct rpt_exec x = { .argv = argv, .env = env, .env_inherit = true, .stdin_path = in };
+	struct rpt_run run;
+	int n = 0;
 
-	snprintf(outp, sizeof(outp), "%s/out", g_dir);
-	snprintf(errp, sizeof(errp), "%s/err", g_dir);
+	snprintf(state_env, sizeof(state_env), "RAILPOOL_STATE=%s", g_state);
 	argv[n++] = g_bin;
 	for (; *args && n < 63; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600), e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int i = open(in ? in : "/dev/null", O_RDONLY);
-
-		if (o < 0 || e < 0 || i < 0)
-			_exit(126);
-		dup2(i, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		setenv("RAILPOOL_STATE", g_state, 1);
-		execv(g_bin, (char *const *)argv);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st)); /* a crash (ASan, abort) is never an answer */
-	r->code = WEXITSTATUS(st);
-	r->out = slurp(outp);
-	r->err = slurp(errp);
+	assert_int_equal(rpt_exec_run(&x, &run), 0);
+	assert_false(run.signaled); /* a crash (ASan, abort) is never an answer */
+	r->code = run.status;
+	r->out = run.out;
+	r->err = run.err;
 	if (getenv("RP_TEST_VERBOSE"))
 		fprintf(stderr, "$ railpoolctl ... -> %d\n%s%s", r->code, r->out, r->err);
 }
@@ -114,14 +82,32 @@ static void expect(struct res *r, int code, const char *where, const char *needl
 	}
 }
 
+/* railpoolctl @args must exit @code with @needle (NULL: anything) on std@where. */
+static void ctl_expect(int code, const char *where, const char *needle, const char *const *args)
+{
+	struct res r;
+
+	ctlv(&r, NULL, args);
+	expect(&r, code, where, needle);
+	res_free(&r);
+}
+#define CTL_EXPECT(code, where, needle, ...) \
+	ctl_expect((code), (where), (needle), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* "@dir/@name" from a ring of 16 buffers: one command line names up to 9 files. */
+static const char *path_in(const char *dir, const char *name)
+{
+	static char buf[16][4300];
+	static int k;
+	char *b = buf[k++ % 16];
+
+	snprintf(b, sizeof(buf[0]), "%s/%s", dir, name);
+	return b;
+}
+
 static const char *data(const char *name)
 {
-	static char buf[8][4200];
-	static int k;
-	char *b = buf[k++ % 8];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", g_data, name);
-	return b;
+	return path_in(g_data, name);
 }
 
 static json_t *ctl_json(const char *const *args)
@@ -152,13 +138,6 @@ static json_t *find_row(json_t *rows, const char *key, const char *val)
 	return NULL;
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb, (void)flag, (void)ftw;
-	remove(p);
-	return 0;
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -180,17 +159,13 @@ static int teardown(void **state)
 		g_sim = NULL;
 	}
 	unsetenv("RAILPOOL_SYSFS_ROOT");
-	nftw(g_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rpt_rm_rf(g_dir);
 	return 0;
 }
 
 static void apply_fixture(void)
 {
-	struct res r;
-
-	CTL(&r, "apply", "-f", data("pools.yaml"), "-f", data("net.yaml"));
-	expect(&r, 0, "out", "SpiderIPPool rpt-a added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SpiderIPPool rpt-a added", "apply", "-f", data("pools.yaml"), "-f", data("net.yaml"));
 }
 
 /* ---- store API helpers (what the CNI plugin does) ---- */
@@ -237,47 +212,25 @@ static void test_usage_and_exit_codes(void **state)
 	(void)state;
 	struct res r;
 
-	CTL(&r, "--help");
-	expect(&r, 0, "out", "usage: railpoolctl");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "usage: railpoolctl", "--help");
 	ctlv(&r, NULL, (const char *const[]){ NULL });
 	expect(&r, 2, "err", "usage: railpoolctl");
 	res_free(&r);
-	CTL(&r, "frobnicate");
-	expect(&r, 2, "err", "unknown command 'frobnicate'");
-	res_free(&r);
-	CTL(&r, "get");
-	expect(&r, 2, "err", "what to get?");
-	res_free(&r);
-	CTL(&r, "get", "widgets");
-	expect(&r, 2, "err", "unknown resource 'widgets'");
-	res_free(&r);
-	CTL(&r, "-o", "xml", "get", "pools");
-	expect(&r, 2, "err", "-o xml: unknown output format");
-	res_free(&r);
-	CTL(&r, "get", "pools", "--state");
-	expect(&r, 2, "err", "--state needs a PATH");
-	res_free(&r);
-	CTL(&r, "apply");
-	expect(&r, 2, "err", "no manifest given");
-	res_free(&r);
-	CTL(&r, "gc", "--bogus");
-	expect(&r, 2, "err", "unknown option --bogus");
-	res_free(&r);
-	CTL(&r, "describe", "pool");
-	expect(&r, 2, "err", "expected `describe pool NAME`");
-	res_free(&r);
-	CTL(&r, "apply", "--help");
-	expect(&r, 0, "out", "usage: railpoolctl apply");
-	res_free(&r);
+	CTL_EXPECT(2, "err", "unknown command 'frobnicate'", "frobnicate");
+	CTL_EXPECT(2, "err", "what to get?", "get");
+	CTL_EXPECT(2, "err", "unknown resource 'widgets'", "get", "widgets");
+	CTL_EXPECT(2, "err", "-o xml: unknown output format", "-o", "xml", "get", "pools");
+	CTL_EXPECT(2, "err", "--state needs a PATH", "get", "pools", "--state");
+	CTL_EXPECT(2, "err", "no manifest given", "apply");
+	CTL_EXPECT(2, "err", "unknown option --bogus", "gc", "--bogus");
+	CTL_EXPECT(2, "err", "expected `describe pool NAME`", "describe", "pool");
+	CTL_EXPECT(0, "out", "usage: railpoolctl apply", "apply", "--help");
 	/* User errors: exit 1 with the culprit named. */
 	CTL(&r, "get", "pools");
 	expect(&r, 1, "err", "no node store at");
 	assert_non_null(strstr(r.err, g_state));
 	res_free(&r);
-	CTL(&r, "apply", "-f", "/nonexistent/rpt.yaml");
-	expect(&r, 1, "err", "/nonexistent/rpt.yaml");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "/nonexistent/rpt.yaml", "apply", "-f", "/nonexistent/rpt.yaml");
 	struct stat st;
 	assert_int_equal(stat(g_state, &st), -1); /* a failed apply created nothing */
 }
@@ -320,12 +273,8 @@ static void test_apply_and_get_pools(void **state)
 	assert_non_null(strstr(r.out, "rpt-a"));
 	assert_non_null(strstr(r.out, "10.55.0.0/24"));
 	res_free(&r);
-	CTL(&r, "get", "pools", "-o", "wide");
-	expect(&r, 0, "out", "GATEWAY");
-	res_free(&r);
-	CTL(&r, "get", "pools", "-o", "yaml");
-	expect(&r, 0, "out", "name: rpt-a");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "GATEWAY", "get", "pools", "-o", "wide");
+	CTL_EXPECT(0, "out", "name: rpt-a", "get", "pools", "-o", "yaml");
 
 	/* Networks. */
 	json_t *nets = CTL_JSON("-o", "json", "get", "networks");
@@ -344,9 +293,8 @@ static void test_apply_and_get_pools(void **state)
 	expect(&r, 0, "out", "no changes");
 	assert_non_null(strstr(r.out, "unchanged"));
 	res_free(&r);
-	CTL(&r, "apply", "--dry-run", "-f", data("pools.yaml"), data("net.yaml"), data("grow.yaml"));
-	expect(&r, 0, "out", "SpiderIPPool rpt-c would be added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SpiderIPPool rpt-c would be added",
+		   "apply", "--dry-run", "-f", data("pools.yaml"), data("net.yaml"), data("grow.yaml"));
 	pools = CTL_JSON("get", "pools", "-o", "json");
 	assert_null(find_row(pools, "name", "rpt-c")); /* dry run */
 	json_decref(pools);
@@ -358,9 +306,7 @@ static void test_apply_and_get_pools(void **state)
 	assert_int_equal(json_integer_value(json_object_get(find_row(pools, "name", "rpt-c"), "total")), 256);
 	json_decref(pools);
 	/* Leaving a pool out removes it. */
-	CTL(&r, "apply", "-f", data("pools.yaml"), data("net.yaml"));
-	expect(&r, 0, "out", "SpiderIPPool rpt-c removed");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SpiderIPPool rpt-c removed", "apply", "-f", data("pools.yaml"), data("net.yaml"));
 }
 
 static void test_apply_stdin(void **state)
@@ -377,11 +323,9 @@ static void test_apply_stdin(void **state)
 static void test_node(void **state)
 {
 	(void)state;
-	struct res r;
 
-	CTL(&r, "--node", "rpt-worker2", "apply", "-f", data("nodepools.yaml"));
-	expect(&r, 0, "out", "1 pool(s) for node rpt-worker2");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "1 pool(s) for node rpt-worker2",
+		   "--node", "rpt-worker2", "apply", "-f", data("nodepools.yaml"));
 	json_t *pools = CTL_JSON("get", "pools", "-o", "json");
 	assert_int_equal(json_array_size(pools), 1);
 	json_t *p = find_row(pools, "name", "rpt-node2");
@@ -390,12 +334,9 @@ static void test_node(void **state)
 	assert_int_equal(json_integer_value(json_object_get(p, "total")), 10);
 	json_decref(pools);
 	/* The other node's pool is known to the model (listed as applied) but not allocatable here. */
-	CTL(&r, "describe", "pool", "rpt-node1");
-	expect(&r, 1, "err", "no pool named 'rpt-node1' on this node");
-	res_free(&r);
-	CTL(&r, "apply", "--node=rpt-worker1", "-f", data("nodepools.yaml"));
-	expect(&r, 0, "out", "1 pool(s) for node rpt-worker1");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "no pool named 'rpt-node1' on this node", "describe", "pool", "rpt-node1");
+	CTL_EXPECT(0, "out", "1 pool(s) for node rpt-worker1",
+		   "apply", "--node=rpt-worker1", "-f", data("nodepools.yaml"));
 	pools = CTL_JSON("get", "pools", "-o", "json");
 	assert_non_null(find_row(pools, "name", "rpt-node1"));
 	assert_null(find_row(pools, "name", "rpt-node2"));
@@ -434,9 +375,7 @@ static void test_invalid_changes_nothing(void **state)
 	FILE *f = fopen(junk, "w");
 	fputs("kind: SpiderIPPool\n  metadata: [unclosed\n", f);
 	fclose(f);
-	CTL(&r, "apply", "-f", junk);
-	expect(&r, 1, "err", "junk.yaml");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "junk.yaml", "apply", "-f", junk);
 }
 
 static void test_describe_and_leases(void **state)
@@ -488,9 +427,7 @@ static void test_describe_and_leases(void **state)
 	assert_non_null(strstr(r.out, "dst 10.56.0.0/16 gw 10.55.0.1"));
 	assert_non_null(strstr(r.out, "rptcontainer0002"));
 	res_free(&r);
-	CTL(&r, "describe", "pool", "rpt-zz");
-	expect(&r, 1, "err", "no pool named 'rpt-zz'");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "no pool named 'rpt-zz'", "describe", "pool", "rpt-zz");
 }
 
 /* Changing a pool while an address is held: the lease survives, totals follow the new ranges. */
@@ -540,16 +477,12 @@ static void test_gc(void **state)
 	assert_int_equal(json_array_size(leases), 3); /* dry run freed nothing */
 	json_decref(leases);
 
-	CTL(&r, "gc");
-	expect(&r, 0, "out", "released 2 attachment(s)");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "released 2 attachment(s)", "gc");
 	leases = CTL_JSON("get", "leases", "-o", "json");
 	assert_int_equal(json_array_size(leases), 1);
 	assert_non_null(find_row(leases, "containerID", "rptlive"));
 	json_decref(leases);
-	CTL(&r, "gc");
-	expect(&r, 0, "out", "released 0 attachment(s)");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "released 0 attachment(s)", "gc");
 
 	/* A process that dies between reserve and commit: gc sweeps its lease and record. */
 	pid_t pid = fork();
@@ -621,23 +554,23 @@ static long find_cleared_bit(const unsigned char *a, const unsigned char *b, siz
 
 static unsigned char *read_all(const char *path, size_t *n)
 {
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	unsigned char *buf;
+	unsigned char *buf = (unsigned char *)rpt_read_file(path, n);
+
+	assert_non_null(buf);
+	return buf;
+}
+
+/* Damage the store file in place: the byte at @off becomes (byte | @set) ^ @flip. */
+static void damage(off_t off, unsigned char set, unsigned char flip)
+{
+	int fd = open(g_state, O_RDWR);
+	unsigned char byte;
 
 	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	*n = (size_t)st.st_size;
-	buf = malloc(*n);
-	assert_non_null(buf);
-	size_t off = 0;
-	while (off < *n) {
-		ssize_t k = pread(fd, buf + off, *n - off, (off_t)off);
-		assert_true(k > 0);
-		off += (size_t)k;
-	}
+	assert_int_equal(pread(fd, &byte, 1, off), 1);
+	byte = (unsigned char)((byte | set) ^ flip);
+	assert_int_equal(pwrite(fd, &byte, 1, off), 1);
 	close(fd);
-	return buf;
 }
 
 static void test_fsck(void **state)
@@ -648,12 +581,8 @@ static void test_fsck(void **state)
 	size_t n1, n2;
 
 	/* One pool filling a whole aligned 256-address block, so its free bits are 0xff bytes. */
-	CTL(&r, "apply", "-f", data("grow.yaml"));
-	expect(&r, 0, "out", "SpiderIPPool rpt-c added");
-	res_free(&r);
-	CTL(&r, "fsck");
-	expect(&r, 0, "out", "clean");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SpiderIPPool rpt-c added", "apply", "-f", data("grow.yaml"));
+	CTL_EXPECT(0, "out", "clean", "fsck");
 
 	unsigned char *before = read_all(g_state, &n1);
 	attach("rpt-c", "rptfsck", "net1", "/proc/1/ns/net", ip);
@@ -667,24 +596,14 @@ static void test_fsck(void **state)
 		fail_msg("could not locate the lease's bitmap bit (%ld)", off);
 
 	/* Damage: mark the committed lease free again in the index. */
-	int fd = open(g_state, O_RDWR);
-	unsigned char byte;
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, &byte, 1, off), 1);
-	byte |= mask;
-	assert_int_equal(pwrite(fd, &byte, 1, off), 1);
-	close(fd);
+	damage(off, mask, 0);
 
 	CTL(&r, "fsck");
 	expect(&r, 1, "out", "problem:");
 	assert_non_null(strstr(r.out, "--repair"));
 	res_free(&r);
-	CTL(&r, "fsck", "--repair");
-	expect(&r, 0, "out", "repaired");
-	res_free(&r);
-	CTL(&r, "fsck");
-	expect(&r, 0, "out", "clean");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "repaired", "fsck", "--repair");
+	CTL_EXPECT(0, "out", "clean", "fsck");
 	/* The lease survived the repair, and the next allocation does not hand out its address. */
 	json_t *leases = CTL_JSON("get", "leases", "-o", "json");
 	assert_non_null(find_row(leases, "ip", ip));
@@ -694,30 +613,20 @@ static void test_fsck(void **state)
 	assert_string_not_equal(ip, ip2);
 
 	/* A store that does not open: fsck explains which check failed. */
-	fd = open(g_state, O_RDWR);
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, &byte, 1, 0), 1);
-	byte ^= 0x5a;
-	assert_int_equal(pwrite(fd, &byte, 1, 0), 1);
-	close(fd);
+	damage(0, 0, 0x5a);
 	CTL(&r, "fsck");
 	expect(&r, 1, "out", "cannot be opened");
 	assert_non_null(strstr(r.out, "magic"));
 	res_free(&r);
-	CTL(&r, "get", "pools");
-	expect(&r, 1, "err", "railpoolctl fsck");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "railpoolctl fsck", "get", "pools");
 
 	/* A store that does not exist. */
-	CTL(&r, "--state", "/nonexistent/rpt/node.shm", "fsck");
-	expect(&r, 1, "out", "does not exist");
-	res_free(&r);
+	CTL_EXPECT(1, "out", "does not exist", "--state", "/nonexistent/rpt/node.shm", "fsck");
 }
 
 static void test_conflist(void **state)
 {
 	(void)state;
-	struct res r;
 
 	apply_fixture();
 	json_t *c = CTL_JSON("conflist", "rpt-net1", "spiderpool/rpt-net2");
@@ -764,23 +673,15 @@ static void test_conflist(void **state)
 	char dir[400], path[500];
 	snprintf(dir, sizeof(dir), "%s/net.d", g_dir);
 	mkdir(dir, 0700);
-	CTL(&r, "conflist", "--single", "--dir", dir, "rpt-net1", "rpt-net2");
-	expect(&r, 0, "out", "wrote");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "wrote", "conflist", "--single", "--dir", dir, "rpt-net1", "rpt-net2");
 	snprintf(path, sizeof(path), "%s/rpt-net2.conflist", dir);
 	json_t *f = json_load_file(path, 0, NULL);
 	assert_non_null(f);
 	json_decref(f);
 
-	CTL(&r, "conflist", "rpt-nope");
-	expect(&r, 1, "err", "no applied SpiderMultusConfig named 'rpt-nope'");
-	res_free(&r);
-	CTL(&r, "conflist", "rpt-net1", "rpt-net1");
-	expect(&r, 1, "err", "named twice");
-	res_free(&r);
-	CTL(&r, "conflist");
-	expect(&r, 2, "err", "name at least one");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "no applied SpiderMultusConfig named 'rpt-nope'", "conflist", "rpt-nope");
+	CTL_EXPECT(1, "err", "named twice", "conflist", "rpt-net1", "rpt-net1");
+	CTL_EXPECT(2, "err", "name at least one", "conflist");
 }
 
 static void test_inject(void **state)
@@ -825,17 +726,11 @@ static void test_inject(void **state)
 	expect(&r, 0, "err", "unchanged");
 	assert_null(strstr(r.out, "k8s.v1.cni.cncf.io/networks"));
 	res_free(&r);
-	CTL(&r, "inject", "-f", data("pod.yaml"), "--namespaces-include", "other");
-	expect(&r, 0, "err", "unchanged");
-	res_free(&r);
+	CTL_EXPECT(0, "err", "unchanged", "inject", "-f", data("pod.yaml"), "--namespaces-include", "other");
 
 	/* No applied config carries the seed's value "rdma-network": a user error naming it. */
-	CTL(&r, "inject", "-f", data("app.yaml"));
-	expect(&r, 1, "err", "rdma-network");
-	res_free(&r);
-	CTL(&r, "inject");
-	expect(&r, 2, "err", "no pod given");
-	res_free(&r);
+	CTL_EXPECT(1, "err", "rdma-network", "inject", "-f", data("app.yaml"));
+	CTL_EXPECT(2, "err", "no pod given", "inject");
 
 	/* The seed's own example: its SpiderMultusConfig applied, its DaemonSet template mutated. */
 	char seed[4300];
@@ -855,12 +750,7 @@ static void test_inject(void **state)
 
 static const char *seed(const char *name)
 {
-	static char buf[8][4300];
-	static int k;
-	char *b = buf[k++ % 8];
-
-	snprintf(b, sizeof(buf[0]), "%s/%s", g_seed, name);
-	return b;
+	return path_in(g_seed, name);
 }
 
 /* The seeds' manifests as tests/data holds them: totals, networks, resources, injection. */
@@ -873,11 +763,10 @@ static void test_seeds(void **state)
 	if (access(seed("macvlan-8rail/gpu8.yaml"), R_OK) < 0) {
 		fail_msg("%s missing: tests/data is part of the checkout", seed("macvlan-8rail"));
 	}
-	CTL(&r, "apply", "-f", seed("macvlan-8rail/gpu1.yaml"), seed("macvlan-8rail/gpu2.yaml"),
-	    seed("macvlan-8rail/gpu3.yaml"), seed("macvlan-8rail/gpu4.yaml"), seed("macvlan-8rail/gpu5.yaml"),
-	    seed("macvlan-8rail/gpu6.yaml"), seed("macvlan-8rail/gpu7.yaml"), seed("macvlan-8rail/gpu8.yaml"));
-	expect(&r, 0, "out", "SpiderIPPool gpu8-net18 added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SpiderIPPool gpu8-net18 added",
+		   "apply", "-f", seed("macvlan-8rail/gpu1.yaml"), seed("macvlan-8rail/gpu2.yaml"),
+		   seed("macvlan-8rail/gpu3.yaml"), seed("macvlan-8rail/gpu4.yaml"), seed("macvlan-8rail/gpu5.yaml"),
+		   seed("macvlan-8rail/gpu6.yaml"), seed("macvlan-8rail/gpu7.yaml"), seed("macvlan-8rail/gpu8.yaml"));
 
 	json_t *pools = CTL_JSON("get", "pools", "-o", "json");
 	for (int i = 1; i <= 8; i++) {
@@ -927,12 +816,11 @@ static void test_seeds(void **state)
 
 	/* The macvlan guide's webhook example x 8, injected into the guide's DaemonSet: the networks
 	 * annotation exactly as the guide prints it, and one limit per resource. */
-	CTL(&r, "apply", "-f", seed("macvlan-inject-8rail/gpu1.yaml"), seed("macvlan-inject-8rail/gpu2.yaml"),
-	    seed("macvlan-inject-8rail/gpu3.yaml"), seed("macvlan-inject-8rail/gpu4.yaml"),
-	    seed("macvlan-inject-8rail/gpu5.yaml"), seed("macvlan-inject-8rail/gpu6.yaml"),
-	    seed("macvlan-inject-8rail/gpu7.yaml"), seed("macvlan-inject-8rail/gpu8.yaml"));
-	expect(&r, 0, "out", "gpu8-sriov added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "gpu8-sriov added",
+		   "apply", "-f", seed("macvlan-inject-8rail/gpu1.yaml"), seed("macvlan-inject-8rail/gpu2.yaml"),
+		   seed("macvlan-inject-8rail/gpu3.yaml"), seed("macvlan-inject-8rail/gpu4.yaml"),
+		   seed("macvlan-inject-8rail/gpu5.yaml"), seed("macvlan-inject-8rail/gpu6.yaml"),
+		   seed("macvlan-inject-8rail/gpu7.yaml"), seed("macvlan-inject-8rail/gpu8.yaml"));
 	CTL(&r, "-o", "json", "inject", "-f", data("app.yaml"));
 	expect(&r, 0, "out", NULL);
 	json_t *ds = json_loads(r.out, 0, NULL);
@@ -941,14 +829,7 @@ static void test_seeds(void **state)
 	json_t *tmpl = json_object_get(json_object_get(ds, "spec"), "template");
 	const char *nv = json_string_value(
 		json_object_get(json_object_get(json_object_get(tmpl, "metadata"), "annotations"), "k8s.v1.cni.cncf.io/networks"));
-	assert_string_equal(nv, "[{\"name\":\"gpu1-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu2-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu3-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu4-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu5-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu6-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu7-sriov\",\"namespace\":\"spiderpool\"},\n"
-				"{\"name\":\"gpu8-sriov\",\"namespace\":\"spiderpool\"}]");
+	assert_string_equal(nv, RPT_SEED_MACVLAN_NETWORKS);
 	json_t *lim = json_object_get(
 		json_object_get(json_array_get(json_object_get(json_object_get(tmpl, "spec"), "containers"), 0), "resources"),
 		"limits");
@@ -966,9 +847,8 @@ static void test_resources(void **state)
 	(void)state;
 	struct res r;
 
-	CTL(&r, "apply", "-f", seed("sriov-roce-8rail/eno3np2.yaml"));
-	expect(&r, 0, "out", "SriovNetworkNodePolicy spiderpool/eno3np2 added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SriovNetworkNodePolicy spiderpool/eno3np2 added",
+		   "apply", "-f", seed("sriov-roce-8rail/eno3np2.yaml"));
 	json_t *res = CTL_JSON("get", "resources", "-o", "json");
 	json_t *alloc = json_object_get(res, "allocatable");
 	/* As the seed's `kubectl get no` shows it: "spidernet.io/eno3np2": "12". */
@@ -999,15 +879,13 @@ static void test_resources(void **state)
 static void test_resources_8rail(void **state)
 {
 	(void)state;
-	struct res r;
 	char name[64];
 
-	CTL(&r, "apply", "-f", seed("sriov-roce-8rail/eno3np1.yaml"), seed("sriov-roce-8rail/eno3np2.yaml"),
-	    seed("sriov-roce-8rail/eno3np3.yaml"), seed("sriov-roce-8rail/eno3np4.yaml"),
-	    seed("sriov-roce-8rail/eno3np5.yaml"), seed("sriov-roce-8rail/eno3np6.yaml"),
-	    seed("sriov-roce-8rail/eno3np7.yaml"), seed("sriov-roce-8rail/eno3np8.yaml"));
-	expect(&r, 0, "out", "SriovNetworkNodePolicy spiderpool/eno3np8 added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "SriovNetworkNodePolicy spiderpool/eno3np8 added",
+		   "apply", "-f", seed("sriov-roce-8rail/eno3np1.yaml"), seed("sriov-roce-8rail/eno3np2.yaml"),
+		   seed("sriov-roce-8rail/eno3np3.yaml"), seed("sriov-roce-8rail/eno3np4.yaml"),
+		   seed("sriov-roce-8rail/eno3np5.yaml"), seed("sriov-roce-8rail/eno3np6.yaml"),
+		   seed("sriov-roce-8rail/eno3np7.yaml"), seed("sriov-roce-8rail/eno3np8.yaml"));
 	json_t *res = CTL_JSON("get", "resources", "-o", "json");
 	for (int i = 1; i <= 8; i++) {
 		snprintf(name, sizeof(name), "spidernet.io/eno3np%d", i);
@@ -1016,9 +894,8 @@ static void test_resources_8rail(void **state)
 			fail_msg("%s: want 12 allocatable", name);
 	}
 	json_decref(res);
-	CTL(&r, "apply", "-f", seed("macvlan-8rail/rdma-shared-config.json"));
-	expect(&r, 0, "out", "RdmaSharedDevice spidernet.io/shared_cx5_gpu8 added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "RdmaSharedDevice spidernet.io/shared_cx5_gpu8 added",
+		   "apply", "-f", seed("macvlan-8rail/rdma-shared-config.json"));
 }
 
 /* get resources / get rdma against the simulated node's fake sysfs (no root needed). */
@@ -1040,9 +917,7 @@ static void test_devices_sim(void **state)
 	setenv("RAILPOOL_SYSFS_ROOT", rp_sim_sysfs_root(sim), 1);
 
 	/* The seed's policy provisions 12 VFs on eno3np2: the fake PF has them. */
-	CTL(&r, "apply", "-f", seed("sriov-roce-8rail/eno3np2.yaml"));
-	expect(&r, 0, "out", "added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "added", "apply", "-f", seed("sriov-roce-8rail/eno3np2.yaml"));
 	json_t *res = CTL_JSON("get", "resources", "-o", "json");
 	json_t *row = find_row(json_object_get(res, "resources"), "resource", "spidernet.io/eno3np2");
 	assert_non_null(row);
@@ -1062,9 +937,7 @@ static void test_devices_sim(void **state)
 	fprintf(f, "{\"configList\": [{\"resourcePrefix\": \"spidernet.io\", \"resourceName\": \"shared_sim\", "
 		   "\"rdmaHcaMax\": 100, \"selectors\": {\"ifNames\": [\"%s\"]}}]}\n", vfdev);
 	fclose(f);
-	CTL(&r, "apply", "-f", cfg);
-	expect(&r, 0, "out", "RdmaSharedDevice spidernet.io/shared_sim added");
-	res_free(&r);
+	CTL_EXPECT(0, "out", "RdmaSharedDevice spidernet.io/shared_sim added", "apply", "-f", cfg);
 	attach("rdma:spidernet.io/shared_sim", "rptrdmauser", "net1", "/proc/1/ns/net", slot);
 
 	json_t *rd = CTL_JSON("get", "rdma", "--addr", "172.16.12.5", "-o", "json");
@@ -1082,18 +955,14 @@ static void test_devices_sim(void **state)
 	expect(&r, 0, "out", "GID-INDEX");
 	assert_non_null(strstr(r.out, vfrdma));
 	res_free(&r);
-	CTL(&r, "get", "rdma", "--bogus");
-	expect(&r, 2, "err", "unknown option");
-	res_free(&r);
+	CTL_EXPECT(2, "err", "unknown option", "get", "rdma", "--bogus");
 
 	unsetenv("RAILPOOL_SYSFS_ROOT");
 	rp_sim_sysfs_destroy(sim);
 	g_sim = NULL;
 	/* No device at all: an empty list and a note, not a failure. */
 	setenv("RAILPOOL_SYSFS_ROOT", g_dir, 1);
-	CTL(&r, "get", "rdma");
-	expect(&r, 0, "err", "no RDMA devices found");
-	res_free(&r);
+	CTL_EXPECT(0, "err", "no RDMA devices found", "get", "rdma");
 	unsetenv("RAILPOOL_SYSFS_ROOT");
 }
 

@@ -8,43 +8,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
 
 #include "sim/node.h"
+#include "tests/common/exec.h"
 
 static char g_bin[4096], g_prefix[16], g_n1[24], g_n2[24], g_names[64], g_node[64], g_fab[64];
 
-/* Run a shell command; returns its exit status and (if @out) its stdout. */
+/* Run a shell command; returns its exit status (128+signal when killed) and (if @out) its stdout. */
 static int sh(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int sh(char **out, const char *fmt, ...)
 {
-	char cmd[2048];
 	va_list ap;
-	FILE *p;
-	char *buf = NULL;
-	size_t len = 0;
+	int st;
 
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	st = rpt_vsh(out, RPT_INHERIT, fmt, ap);
 	va_end(ap);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	FILE *m = open_memstream(&buf, &len);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-		fwrite(chunk, 1, n, m);
-	fclose(m);
-	int st = pclose(p);
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	assert_true(st >= 0); /* the shell itself started */
+	return st;
 }
 
 static void sim_down_direct(void)

@@ -201,6 +201,14 @@ static int links_in(struct rp_nl_sock *s)
 	return n;
 }
 
+/* Rules this test made: table 100..139 (the namespace's default rules use 253-255). */
+static int count_rule(const struct rp_nl_rule_info *r, void *arg)
+{
+	if (r->table >= 100 && r->table < 140)
+		(*(int *)arg)++;
+	return 0;
+}
+
 static void test_batch_fail_and_undo(void **state)
 {
 	struct rp_nl_sock *s;
@@ -233,6 +241,54 @@ static void test_batch_fail_and_undo(void **state)
 	assert_int_equal(rp_nl_txn_rollback(t, &e), 0);
 	assert_int_equal(rp_nl_txn_commit(t, &e), 0);
 	assert_int_equal(rp_nl_sendmsg_count(), c0);
+	rp_nl_txn_free(t);
+}
+
+/* One read per reply, many replies per read: a 40-operation batch (one of them failing) and a
+ * dump of its result cost a handful of receive calls, not two per reply (MSG_PEEK, then read). */
+static void test_batch_receive_calls(void **state)
+{
+	struct rp_nl_sock *s;
+	struct rp_nl_txn *t;
+	struct rp_err e = { 0 };
+	struct rp_nl_stats a, b;
+	struct rp_ip src;
+	int nrules = 0;
+	char ip[32];
+	(void)state;
+
+	assert_int_equal(rp_nl_sock_netns(ns_path, &s, &e), 0);
+	assert_int_equal(rp_nl_txn_new(s, &t), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(ip, sizeof(ip), "10.9.0.%d", i == 20 ? 19 : i + 1); /* #20 repeats #19's rule */
+		src = ip_of(ip);
+		assert_int_equal(rp_nl_txn_add(t, rp_nl_msg_rule(true, AF_INET, &src, 32, 100 + (i == 20 ? 18 : i),
+								 32000 + (i == 20 ? 18 : i)),
+					       rp_nl_msg_rule(false, AF_INET, &src, 32, 100 + i, 32000 + i), NULL, NULL, NULL,
+					       "rule %d", i),
+				 0);
+	}
+	rp_nl_stats_get(&a);
+	assert_int_equal(rp_nl_txn_commit(t, &e), -EEXIST);
+	rp_nl_stats_get(&b);
+	print_message("error: %s; receive calls %llu\n", e.msg, (unsigned long long)(b.recv_calls - a.recv_calls));
+	assert_string_equal(e.msg, "rule 20: File exists");
+	assert_int_equal(b.sendmsg - a.sendmsg, 1);
+	/* 40 ACKs at up to RP_NL_RX_SLOTS (15) per recvmmsg: 3 when all are queued at once */
+	assert_true(b.recv_calls - a.recv_calls >= 3);
+	assert_true(b.recv_calls - a.recv_calls <= 6);
+	assert_int_equal(rp_nl_txn_undo_depth(t), 39);
+	assert_true(b.sockets >= 1);
+	assert_true(b.max_sendmsg_per_sock >= rp_nl_sock_sendmsg_count(s));
+	rp_nl_stats_get(&a);
+	assert_int_equal(rp_nl_dump_rules(s, AF_INET, count_rule, NULL, &nrules, &e), 0);
+	rp_nl_stats_get(&b);
+	assert_int_equal(nrules, 39);
+	assert_true(b.recv_calls - a.recv_calls <= 3); /* 39 rules and the DONE: one or two parts */
+	assert_int_equal(rp_nl_txn_rollback(t, &e), 0);
+	nrules = 0;
+	assert_int_equal(rp_nl_dump_rules(s, AF_INET, count_rule, NULL, &nrules, &e), 0);
+	assert_int_equal(nrules, 0);
 	rp_nl_txn_free(t);
 }
 
@@ -371,6 +427,7 @@ int main(int argc, char **argv)
 	};
 	const struct CMUnitTest live[] = {
 		cmocka_unit_test_setup_teardown(test_batch_fail_and_undo, ns_setup, ns_teardown),
+		cmocka_unit_test_setup_teardown(test_batch_receive_calls, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_extack_and_routes, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_cache, ns_setup, ns_teardown),
 		cmocka_unit_test(test_sim_node),

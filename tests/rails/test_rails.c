@@ -26,12 +26,13 @@
 #include "core/rails.h"
 #include "netlink/nl.h"
 #include "sim/node.h"
+#include "tests/common/exec.h"
+#include "tests/common/node.h"
 
 #define NNICS 8
 
-static char prefix[16], node_path[128], nic_names[NNICS][16];
-static char gw_a[NNICS][32], gw_b[NNICS][32];
-static struct rp_sim_spec spec;
+static char prefix[16], node_path[128], gw_b[NNICS][32];
+static struct rpt_seed_node node;
 static int pod_seq;
 static char pod_name[64], pod_path[160], pod_peer[32];
 static struct rp_sim_pod pod;
@@ -52,7 +53,7 @@ static void cleanup_all(void)
 	if (pod_name[0])
 		rp_sim_pod_del(&pod, NULL);
 	if (prefix[0])
-		rp_sim_down(&spec, NULL);
+		rp_sim_down(&node.spec, NULL);
 }
 
 static void on_signal(int sig)
@@ -68,30 +69,25 @@ static int group_setup(void **state)
 	(void)state;
 
 	snprintf(prefix, sizeof(prefix), "rpt%d", getpid() % 1000000);
-	spec.prefix = prefix;
-	spec.own_netns = 1;
-	spec.nnics = NNICS;
+	rpt_seed_node(&node, prefix, 1, NNICS, 9000);
 	for (int i = 0; i < NNICS; i++) {
-		snprintf(nic_names[i], sizeof(nic_names[i]), "enp%ds0f0np0", 11 + i);
-		spec.nics[i].name = nic_names[i];
-		spec.nics[i].mtu = 9000;
-		snprintf(gw_a[i], sizeof(gw_a[i]), "172.16.%d.254/16", 11 + i);
 		snprintf(gw_b[i], sizeof(gw_b[i]), "fd00:%d::fe/64", 11 + i);
-		if (i == 2) /* rail 3's gateway is absent: the probe test expects silence */
+		if (i == 2) { /* rail 3's gateway is absent: the probe test expects silence */
+			node.spec.nics[i].gw_cidr[0] = NULL;
 			continue;
-		spec.nics[i].gw_cidr[0] = gw_a[i];
+		}
 		/* rail 6's fabric also claims 172.16.16.99: the conflict probe expects an answer */
-		spec.nics[i].gw_cidr[1] = i == 5 ? "172.16.16.99/16" : gw_b[i];
+		node.spec.nics[i].gw_cidr[1] = i == 5 ? "172.16.16.99/16" : gw_b[i];
 	}
 	atexit(cleanup_all);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (rp_sim_up(&spec, &e)) {
+	if (rp_sim_up(&node.spec, &e)) {
 		fprintf(stderr, "sim up failed: %s\n", e.msg);
 		prefix[0] = '\0';
 		return -1;
 	}
-	rp_sim_node_netns_path(&spec, node_path, sizeof(node_path));
+	rp_sim_node_netns_path(&node.spec, node_path, sizeof(node_path));
 	return 0;
 }
 
@@ -142,7 +138,7 @@ static void make_plan(struct rp_rail_plan *p, int i, bool v4, bool v6)
 
 	memset(p, 0, sizeof(*p));
 	p->kind = RP_RAIL_MACVLAN;
-	snprintf(p->master, sizeof(p->master), "%s", nic_names[i - 1]);
+	snprintf(p->master, sizeof(p->master), "%s", node.names[i - 1]);
 	snprintf(p->name, sizeof(p->name), "net%d", i);
 	p->mtu = i <= 4 ? 1500 : 0;
 	if (v4) {
@@ -179,34 +175,19 @@ struct view {
 	size_t nrules;
 };
 
-static int v_link(const struct rp_nl_link_info *x, void *a)
-{
-	struct view *v = a;
-	if (v->nlinks < RP_ARRAY_SIZE(v->links))
-		v->links[v->nlinks++] = *x;
-	return 0;
-}
-static int v_addr(const struct rp_nl_addr_info *x, void *a)
-{
-	struct view *v = a;
-	if (v->naddrs < RP_ARRAY_SIZE(v->addrs))
-		v->addrs[v->naddrs++] = *x;
-	return 0;
-}
-static int v_route(const struct rp_nl_route_info *x, void *a)
-{
-	struct view *v = a;
-	if (v->nroutes < RP_ARRAY_SIZE(v->routes))
-		v->routes[v->nroutes++] = *x;
-	return 0;
-}
-static int v_rule(const struct rp_nl_rule_info *x, void *a)
-{
-	struct view *v = a;
-	if (v->nrules < RP_ARRAY_SIZE(v->rules))
-		v->rules[v->nrules++] = *x;
-	return 0;
-}
+/* v_link, v_addr, v_route, v_rule: dump callbacks appending to the view (extra records dropped). */
+#define V_COLLECT(fn, type, arr, count)                  \
+	static int fn(const type *x, void *a)            \
+	{                                                \
+		struct view *v = a;                      \
+		if (v->count < RP_ARRAY_SIZE(v->arr))    \
+			v->arr[v->count++] = *x;         \
+		return 0;                                \
+	}
+V_COLLECT(v_link, struct rp_nl_link_info, links, nlinks)
+V_COLLECT(v_addr, struct rp_nl_addr_info, addrs, naddrs)
+V_COLLECT(v_route, struct rp_nl_route_info, routes, nroutes)
+V_COLLECT(v_rule, struct rp_nl_rule_info, rules, nrules)
 static void v_reset(void *a)
 {
 	struct view *v = a;
@@ -295,7 +276,7 @@ static void assert_host_clean(void)
 		const char *n = v->links[i].name;
 		bool nic = false;
 		for (int k = 0; k < NNICS; k++)
-			nic |= !strcmp(n, nic_names[k]);
+			nic |= !strcmp(n, node.names[k]);
 		assert_true(nic || !strcmp(n, "lo") || !strncmp(n, prefix, strlen(prefix)));
 		assert_string_not_equal(v->links[i].kind, "macvlan");
 	}
@@ -307,31 +288,15 @@ static void assert_host_clean(void)
 static json_t *ip_json(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static json_t *ip_json(const char *fmt, ...)
 {
-	char cmd[512], *buf = NULL;
-	size_t len = 0, cap = 0;
+	char cmd[512], *buf;
 	va_list ap;
-	FILE *f;
 	json_error_t je;
 	json_t *j;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		size_t r = fread(buf + len, 1, cap - len - 1, f);
-		if (!r)
-			break;
-		len += r;
-	}
-	buf[len] = '\0';
-	assert_int_equal(pclose(f), 0);
+	assert_int_equal(rpt_sh(&buf, RPT_INHERIT, "%s", cmd), 0);
 	j = json_loads(buf, 0, &je);
 	if (!j)
 		fail_msg("`%s` printed no JSON: %s (%s)", cmd, je.text, buf);
@@ -511,19 +476,70 @@ static uint64_t sock_count(const char *path)
 
 static int sysctl_in_pod(const char *dev)
 {
-	char cmd[256];
+	char *out;
 	int v = -1;
-	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ip netns exec %s cat /proc/sys/net/ipv4/conf/%s/rp_filter", pod_name, dev);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &v), 1);
-	pclose(f);
+	rpt_sh(&out, RPT_INHERIT, "ip netns exec %s cat /proc/sys/net/ipv4/conf/%s/rp_filter", pod_name, dev);
+	assert_non_null(out);
+	assert_int_equal(sscanf(out, "%d", &v), 1);
+	free(out);
 	return v;
 }
 
 /* ---- tests -------------------------------------------------------------------------------- */
+
+/* Rails 1..@n, each as make_plan(i, @v4, @v6) plans it. */
+static void make_plans(struct rp_rail_plan *plans, int n, bool v4, bool v6)
+{
+	for (int i = 1; i <= n; i++)
+		make_plan(&plans[i - 1], i, v4, v6);
+}
+
+/* Attach @plans into @path; it must fail with @err and a message containing @needle.  Returns
+ * that message (valid until the next call). */
+static const char *attach_refused(const char *path, struct rp_rail_plan *plans, int n, int err, const char *needle)
+{
+	static struct rp_err e;
+	struct rp_rail_result res[NNICS];
+	struct rp_rails_opts o = opts_default();
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	r = rp_rails_attach(path, plans, n, &o, res, &e);
+	print_message("error: %s\n", e.msg);
+	assert_int_equal(r, err);
+	assert_non_null(strstr(e.msg, needle));
+	return e.msg;
+}
+
+/* Attach @plans into the pod; it must succeed. */
+static void attach_ok(struct rp_rail_plan *plans, int n, struct rp_rail_result *res)
+{
+	struct rp_rails_opts o = opts_default();
+	struct rp_err e = { 0 };
+
+	if (rp_rails_attach(pod_path, plans, n, &o, res, &e))
+		fail_msg("attach: %s", e.msg);
+}
+
+/* CHECK passes, then DETACH succeeds; the pod keeps nothing of ours. */
+static void check_and_detach(struct rp_rail_plan *plans, int n)
+{
+	struct rp_rails_opts o = opts_default();
+	struct rp_err e = { 0 };
+
+	if (rp_rails_check(pod_path, plans, n, &o, &e))
+		fail_msg("check: %s", e.msg);
+	assert_int_equal(rp_rails_detach(pod_path, plans, n, &o, &e), 0);
+	assert_pod_clean(pod_path);
+}
+
+/* Nothing left in the pod or on the node. */
+static void assert_all_clean(void)
+{
+	assert_pod_clean(pod_path);
+	assert_host_clean();
+}
 
 static void test_eight_rails(void **state)
 {
@@ -533,21 +549,15 @@ static void test_eight_rails(void **state)
 	struct rp_err e = { 0 };
 	(void)state;
 
-	for (int i = 1; i <= NNICS; i++)
-		make_plan(&plans[i - 1], i, true, false);
+	make_plans(plans, NNICS, true, false);
 	/* A strict pod: new links inherit rp_filter=1 from "default"; attach must relax both. */
-	{
-		char cmd[300];
-		snprintf(cmd, sizeof(cmd),
-			 "ip netns exec %s sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter && "
-			 "echo 1 > /proc/sys/net/ipv4/conf/default/rp_filter'", pod_name);
-		assert_int_equal(system(cmd), 0);
-	}
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT,
+				"ip netns exec %s sh -c 'echo 1 > /proc/sys/net/ipv4/conf/all/rp_filter && "
+				"echo 1 > /proc/sys/net/ipv4/conf/default/rp_filter'", pod_name),
+			 0);
 	/* Open the cached sockets first so the counts below are the attach's own. */
 	uint64_t h0 = sock_count(node_path), p0 = sock_count(pod_path), t0 = rp_nl_sendmsg_count();
-	int r = rp_rails_attach(pod_path, plans, NNICS, &o, res, &e);
-	if (r)
-		fail_msg("attach: %s", e.msg);
+	attach_ok(plans, NNICS, res);
 	uint64_t dh = sock_count(node_path) - h0, dp = sock_count(pod_path) - p0, dt = rp_nl_sendmsg_count() - t0;
 	print_message("8-rail attach: %llu sendmsg in the host netns, %llu in the pod (%llu total)\n",
 		      (unsigned long long)dh, (unsigned long long)dp, (unsigned long long)dt);
@@ -568,19 +578,14 @@ static void test_eight_rails(void **state)
 	}
 
 	/* CHECK notices a deleted route, precisely. */
-	{
-		char cmd[256];
-		snprintf(cmd, sizeof(cmd), "ip -n %s route del default table 102", pod_name);
-		assert_int_equal(system(cmd), 0);
-	}
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %s route del default table 102", pod_name), 0);
 	assert_int_equal(rp_rails_check(pod_path, plans, NNICS, &o, &e), -ENOENT);
 	print_message("check: %s\n", e.msg);
 	assert_non_null(strstr(e.msg, "rail 3 (net3): route default via 172.16.13.254 table 102 is missing"));
 
 	h0 = sock_count(node_path);
 	p0 = sock_count(pod_path);
-	r = rp_rails_detach(pod_path, plans, NNICS, &o, &e);
-	if (r)
+	if (rp_rails_detach(pod_path, plans, NNICS, &o, &e))
 		fail_msg("detach: %s", e.msg);
 	dh = sock_count(node_path) - h0;
 	dp = sock_count(pod_path) - p0;
@@ -588,8 +593,7 @@ static void test_eight_rails(void **state)
 		      (unsigned long long)dp);
 	assert_true(dh <= 2);
 	assert_true(dp <= 2);
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	assert_all_clean();
 	/* eth0 kept its default route. */
 	json_t *mainr = ip_json("ip -j -n %s route show default", pod_name);
 	assert_int_equal(json_array_size(mainr), 1);
@@ -606,82 +610,57 @@ static void test_eight_rails(void **state)
 static void test_mtu_above_master(void **state)
 {
 	struct rp_rail_plan plans[NNICS];
-	struct rp_rail_result res[NNICS];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
 	(void)state;
 
-	for (int i = 1; i <= NNICS; i++)
-		make_plan(&plans[i - 1], i, true, false);
+	make_plans(plans, NNICS, true, false);
 	plans[4].mtu = 9500;
 	uint64_t p0 = sock_count(pod_path), h0 = sock_count(node_path);
-	assert_int_equal(rp_rails_attach(pod_path, plans, NNICS, &o, res, &e), -ERANGE);
-	print_message("error: %s\n", e.msg);
-	assert_non_null(strstr(e.msg, "rail 5 (net5): MTU 9500 is above the MTU 9000 of its master enp15s0f0np0"));
+	attach_refused(pod_path, plans, NNICS, -ERANGE,
+		       "rail 5 (net5): MTU 9500 is above the MTU 9000 of its master enp15s0f0np0");
 	/* Refused before anything was touched: only the masters' lookup was sent. */
 	assert_int_equal(sock_count(pod_path) - p0, 0);
 	assert_int_equal(sock_count(node_path) - h0, 1);
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	assert_all_clean();
 	/* A missing master is refused the same way. */
 	plans[4].mtu = 0;
 	snprintf(plans[6].master, sizeof(plans[6].master), "nosuchnic0");
-	assert_int_equal(rp_rails_attach(pod_path, plans, NNICS, &o, res, &e), -ENODEV);
-	print_message("error: %s\n", e.msg);
-	assert_non_null(strstr(e.msg, "get link nosuchnic0: No such device"));
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	attach_refused(pod_path, plans, NNICS, -ENODEV, "get link nosuchnic0: No such device");
+	assert_all_clean();
 }
 
 static void test_stale_link_in_pod(void **state)
 {
 	struct rp_rail_plan plans[NNICS];
-	struct rp_rail_result res[NNICS];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
-	char cmd[256];
 	(void)state;
 
-	for (int i = 1; i <= NNICS; i++)
-		make_plan(&plans[i - 1], i, true, false);
+	make_plans(plans, NNICS, true, false);
 	/* Someone left a "net5" in the pod: rail 5's create fails in the middle of the host batch. */
-	snprintf(cmd, sizeof(cmd), "ip -n %s link add net5 type veth peer name xnet5", pod_name);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(rp_rails_attach(pod_path, plans, NNICS, &o, res, &e), -EEXIST);
-	print_message("error: %s\n", e.msg);
-	assert_non_null(strstr(e.msg, "rail 5 (net5): create macvlan net5 on enp15s0f0np0: File exists"));
-	snprintf(cmd, sizeof(cmd), "ip -n %s link del net5", pod_name);
-	assert_int_equal(system(cmd), 0);
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %s link add net5 type veth peer name xnet5", pod_name), 0);
+	attach_refused(pod_path, plans, NNICS, -EEXIST,
+		       "rail 5 (net5): create macvlan net5 on enp15s0f0np0: File exists");
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %s link del net5", pod_name), 0);
+	assert_all_clean();
 }
 
 static void test_address_in_use_in_pod(void **state)
 {
 	struct rp_rail_plan plans[NNICS];
-	struct rp_rail_result res[NNICS];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
-	char cmd[256];
 	(void)state;
 
-	for (int i = 1; i <= NNICS; i++)
-		make_plan(&plans[i - 1], i, true, false);
+	make_plans(plans, NNICS, true, false);
 	/* Rail 5's address is already present on the pod's eth0 with the same prefix, and
 	 * already routed: its rule exists.  The pod batch fails at rail 5 and all is undone. */
-	snprintf(cmd, sizeof(cmd),
-		 "ip -n %s addr add 172.16.15.10/16 dev eth0 && ip -n %s rule add from 172.16.15.10 lookup 104 pref 32704",
-		 pod_name, pod_name);
-	assert_int_equal(system(cmd), 0);
-	int r = rp_rails_attach(pod_path, plans, NNICS, &o, res, &e);
-	print_message("error: %s\n", e.msg);
-	assert_int_equal(r, -EEXIST);
-	assert_non_null(strstr(e.msg, "rail 5 (net5): add rule 32704: from 172.16.15.10 lookup 104: File exists"));
-	snprintf(cmd, sizeof(cmd), "ip -n %s rule del pref 32704 && ip -n %s addr del 172.16.15.10/16 dev eth0", pod_name,
-		 pod_name);
-	assert_int_equal(system(cmd), 0);
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT,
+				"ip -n %s addr add 172.16.15.10/16 dev eth0 && "
+				"ip -n %s rule add from 172.16.15.10 lookup 104 pref 32704", pod_name, pod_name),
+			 0);
+	attach_refused(pod_path, plans, NNICS, -EEXIST,
+		       "rail 5 (net5): add rule 32704: from 172.16.15.10 lookup 104: File exists");
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT,
+				"ip -n %s rule del pref 32704 && ip -n %s addr del 172.16.15.10/16 dev eth0", pod_name,
+				pod_name),
+			 0);
+	assert_all_clean();
 	/* eth0's own configuration survived the rollback. */
 	json_t *mainr = ip_json("ip -j -n %s route show default", pod_name);
 	assert_int_equal(json_array_size(mainr), 1);
@@ -691,26 +670,21 @@ static void test_address_in_use_in_pod(void **state)
 static void test_netns_gone(void **state)
 {
 	struct rp_rail_plan plans[2];
-	struct rp_rail_result res[2];
 	struct rp_rails_opts o = opts_default();
 	struct rp_err e = { 0 };
 	char path[200];
 	(void)state;
 
-	make_plan(&plans[0], 1, true, false);
-	make_plan(&plans[1], 2, true, false);
+	make_plans(plans, 2, true, false);
 	snprintf(path, sizeof(path), "/run/netns/%snope", prefix);
-	assert_int_equal(rp_rails_attach(path, plans, 2, &o, res, &e), -ENOENT);
-	print_message("error: %s\n", e.msg);
-	assert_non_null(strstr(e.msg, path));
+	attach_refused(path, plans, 2, -ENOENT, path);
 	assert_int_equal(rp_rails_detach(path, plans, 2, &o, &e), 0);
 	/* A file left behind without its namespace mount: nothing to detach either. */
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
 	fclose(f);
 	assert_int_equal(rp_rails_detach(path, plans, 2, &o, &e), 0);
-	assert_int_equal(rp_rails_attach(path, plans, 2, &o, res, &e), -EINVAL);
-	print_message("error: %s\n", e.msg);
+	attach_refused(path, plans, 2, -EINVAL, "");
 	unlink(path);
 	assert_host_clean();
 }
@@ -719,18 +693,12 @@ static void test_ipv6_rails_and_probes(void **state)
 {
 	struct rp_rail_plan plans[2];
 	struct rp_rail_result res[2];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
 	(void)state;
 
 	/* Dual-stack rails 1 and 2 with both gateways probed (ARP and NDP answer from the fabric). */
-	for (int i = 1; i <= 2; i++) {
-		make_plan(&plans[i - 1], i, true, true);
-		plans[i - 1].probe_gateway = true;
-	}
-	int r = rp_rails_attach(pod_path, plans, 2, &o, res, &e);
-	if (r)
-		fail_msg("attach: %s", e.msg);
+	make_plans(plans, 2, true, true);
+	plans[0].probe_gateway = plans[1].probe_gateway = true;
+	attach_ok(plans, 2, res);
 	check_with_netlink(plans, 2, res);
 	check_with_ip(2, true);
 	/* IPv6 rules and table routes. */
@@ -752,62 +720,39 @@ static void test_ipv6_rails_and_probes(void **state)
 	}
 	assert_true(def && sub);
 	json_decref(t6);
-	if (rp_rails_check(pod_path, plans, 2, &o, &e))
-		fail_msg("check: %s", e.msg);
-	assert_int_equal(rp_rails_detach(pod_path, plans, 2, &o, &e), 0);
-	assert_pod_clean(pod_path);
+	check_and_detach(plans, 2);
 	assert_host_clean();
 }
 
 static void test_gateway_silent(void **state)
 {
 	struct rp_rail_plan plans[3];
-	struct rp_rail_result res[3];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
 	(void)state;
 
-	for (int i = 1; i <= 3; i++) {
-		make_plan(&plans[i - 1], i, true, false);
-		plans[i - 1].probe_gateway = true;
-	}
-	int r = rp_rails_attach(pod_path, plans, 3, &o, res, &e);
-	print_message("error: %s\n", e.msg);
-	assert_int_equal(r, -EHOSTUNREACH);
-	assert_string_equal(e.msg, "rail 3 (net3): gateway 172.16.13.254 did not answer ARP within 500 ms");
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	make_plans(plans, 3, true, false);
+	for (int i = 0; i < 3; i++)
+		plans[i].probe_gateway = true;
+	assert_string_equal(attach_refused(pod_path, plans, 3, -EHOSTUNREACH, ""),
+			    "rail 3 (net3): gateway 172.16.13.254 did not answer ARP within 500 ms");
+	assert_all_clean();
 }
 
 static void test_address_conflict(void **state)
 {
 	struct rp_rail_plan plans[6];
-	struct rp_rail_result res[6];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
-	char buf[32];
 	(void)state;
 
-	for (int i = 1; i <= 6; i++)
-		make_plan(&plans[i - 1], i, true, false);
+	make_plans(plans, 6, true, false);
 	/* Another host (the fabric) owns 172.16.16.99; rail 6 is planned with it. */
-	snprintf(buf, sizeof(buf), "172.16.16.99");
-	ip_parse(buf, &plans[5].addrs[0].ip);
+	ip_parse("172.16.16.99", &plans[5].addrs[0].ip);
 	plans[5].probe_conflict = true;
-	int r = rp_rails_attach(pod_path, plans, 6, &o, res, &e);
-	print_message("error: %s\n", e.msg);
-	assert_int_equal(r, -EADDRINUSE);
-	assert_non_null(strstr(e.msg, "rail 6 (net6): address 172.16.16.99 is already in use by "));
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	attach_refused(pod_path, plans, 6, -EADDRINUSE, "rail 6 (net6): address 172.16.16.99 is already in use by ");
+	assert_all_clean();
 }
 
 static void test_address_conflict_v6(void **state)
 {
 	struct rp_rail_plan plans[2];
-	struct rp_rail_result res[2];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
 	(void)state;
 
 	/* IPv6-only rail 2 planned with the fabric's own fd00:12::fe: the DAD probe is answered. */
@@ -816,13 +761,10 @@ static void test_address_conflict_v6(void **state)
 	ip_parse("fd00:12::fe", &plans[1].addrs[0].ip);
 	memset(&plans[1].gw6, 0, sizeof(plans[1].gw6));
 	plans[1].probe_conflict = true;
-	int r = rp_rails_attach(pod_path, plans, 2, &o, res, &e);
-	print_message("error: %s\n", e.msg);
-	assert_int_equal(r, -EADDRINUSE);
-	assert_non_null(strstr(e.msg, "rail 2 (net2): address fd00:12::fe is already in use by "));
-	assert_non_null(strstr(e.msg, "(answered NDP)"));
-	assert_pod_clean(pod_path);
-	assert_host_clean();
+	assert_non_null(strstr(attach_refused(pod_path, plans, 2, -EADDRINUSE,
+					      "rail 2 (net2): address fd00:12::fe is already in use by "),
+			       "(answered NDP)"));
+	assert_all_clean();
 }
 
 /* RP_RAIL_MOVE (the SR-IOV path): an existing node netdev moves into the pod as netN with an
@@ -831,23 +773,19 @@ static void test_move_rail(void **state)
 {
 	struct rp_rail_plan plans[2];
 	struct rp_rail_result res[2];
-	struct rp_rails_opts o = opts_default();
-	struct rp_err e = { 0 };
-	char cmd[300], vf[32];
+	char vf[32];
 	(void)state;
 
 	snprintf(vf, sizeof(vf), "%svf", prefix);
-	snprintf(cmd, sizeof(cmd), "ip -n %snode link add %s mtu 9000 type veth peer name %svp", prefix, vf, prefix);
-	assert_int_equal(system(cmd), 0);
-	make_plan(&plans[0], 1, true, false);
-	make_plan(&plans[1], 2, true, false);
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %snode link add %s mtu 9000 type veth peer name %svp", prefix,
+				vf, prefix),
+			 0);
+	make_plans(plans, 2, true, false);
 	plans[1].kind = RP_RAIL_MOVE;
 	assert_true(strlen(vf) < sizeof(plans[1].master));
 	memcpy(plans[1].master, vf, strlen(vf) + 1);
 	plans[1].mtu = 4000;
-	int r = rp_rails_attach(pod_path, plans, 2, &o, res, &e);
-	if (r)
-		fail_msg("attach: %s", e.msg);
+	attach_ok(plans, 2, res);
 	struct view *v = view_of(pod_path);
 	const struct rp_nl_link_info *l = find_link(v, "net2");
 	assert_non_null(l);
@@ -855,12 +793,10 @@ static void test_move_rail(void **state)
 	assert_int_equal(l->mtu, 4000);
 	assert_int_not_equal(l->group, RP_RAILS_LINK_GROUP);
 	free(v);
-	if (rp_rails_check(pod_path, plans, 2, &o, &e))
-		fail_msg("check: %s", e.msg);
-	assert_int_equal(rp_rails_detach(pod_path, plans, 2, &o, &e), 0);
-	assert_pod_clean(pod_path);
-	snprintf(cmd, sizeof(cmd), "ip -n %snode link show %s >/dev/null && ip -n %snode link del %s", prefix, vf, prefix, vf);
-	assert_int_equal(system(cmd), 0);
+	check_and_detach(plans, 2);
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %snode link show %s >/dev/null && ip -n %snode link del %s",
+				prefix, vf, prefix, vf),
+			 0);
 	assert_host_clean();
 }
 

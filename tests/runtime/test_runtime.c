@@ -35,14 +35,15 @@
 #include <jansson.h>
 
 #include "sim/node.h"
+#include "tests/common/exec.h"
+#include "tests/common/node.h"
 
 #define MAX_RAILS 8
 
 static const char *runtime = "podman";
 static unsigned nrails = MAX_RAILS;
 static char prefix[16], tmp[128], state[128], bindir[256], srcdir[256], host[256], net[32];
-static struct rp_sim_spec spec;
-static char nic_names[MAX_RAILS][32], gw_cidrs[MAX_RAILS][32];
+static struct rpt_seed_node node;
 static pid_t containerd_pid = -1;
 /* Rails mode names rail i after CNI_IFNAME: podman is told net1 (net1..netN), ctr always uses
  * eth0 (eth0..ethN-1). */
@@ -64,30 +65,15 @@ static const char *rail_if(unsigned i)
 static int shell(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int shell(char **out, const char *fmt, ...)
 {
-	char cmd[4096], full[4200];
-	size_t cap = 1 << 16, len = 0, r;
-	char *buf = malloc(cap);
-	FILE *f;
+	char cmd[4096], *buf;
 	int st;
 	va_list ap;
 
-	assert_non_null(buf);
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	snprintf(full, sizeof(full), "( %s ) 2>&1 </dev/null", cmd);
-	f = popen(full, "r");
-	assert_non_null(f);
-	while ((r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += r;
-		if (len + 1 == cap) {
-			buf = realloc(buf, cap *= 2);
-			assert_non_null(buf);
-		}
-	}
-	buf[len] = '\0';
-	st = pclose(f);
-	st = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	st = rpt_sh(&buf, RPT_MERGE, "%s", cmd);
+	assert_true(st >= 0); /* the shell itself started */
 	if (st) {
 		printf("$ %s\n-> exit %d\n%s\n", cmd, st, buf);
 		fflush(stdout);
@@ -106,26 +92,6 @@ static void write_file(const char *path, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
-}
-
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = calloc(1, (size_t)n + 1);
-	if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
 }
 
 /* The leases the store holds, as `railpoolctl get leases -o json` prints them. */
@@ -165,11 +131,11 @@ static void write_manifest(unsigned i, const char *path)
 
 	snprintf(src, sizeof(src), "%s/tests/data/macvlan-8rail/gpu%u.yaml", srcdir, i);
 	snprintf(seed_master, sizeof(seed_master), "enp1%us0f0np0", i);
-	text = read_file(src);
+	text = rpt_read_file(src, NULL);
 	assert_non_null(text);
 	hit = strstr(text, seed_master);
 	assert_non_null(hit);
-	snprintf(out, sizeof(out), "%.*s%s%s", (int)(hit - text), text, nic_names[i - 1], hit + strlen(seed_master));
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(hit - text), text, node.names[i - 1], hit + strlen(seed_master));
 	assert_null(strstr(out, seed_master));
 	write_file(path, out);
 	free(text);
@@ -181,18 +147,9 @@ static int setup_node(void)
 	char cmd[4096], path[256], *out;
 	size_t off;
 
-	spec.prefix = prefix;
-	spec.own_netns = 0;
-	spec.nnics = nrails;
-	for (unsigned i = 0; i < nrails; i++) {
-		snprintf(nic_names[i], sizeof(nic_names[i]), "%sn%u", prefix, i + 1);
-		snprintf(gw_cidrs[i], sizeof(gw_cidrs[i]), "172.16.1%u.254/16", i + 1);
-		spec.nics[i].name = nic_names[i];
-		spec.nics[i].mtu = 1500;
-		spec.nics[i].gw_cidr[0] = gw_cidrs[i];
-	}
-	rp_sim_down(&spec, &e);
-	if (rp_sim_up(&spec, &e)) {
+	rpt_seed_node(&node, prefix, 0, nrails, 1500); /* in the host netns: names of our own */
+	rp_sim_down(&node.spec, &e);
+	if (rp_sim_up(&node.spec, &e)) {
 		print_message("sim up: %s\n", e.msg);
 		return -1;
 	}
@@ -213,7 +170,7 @@ static int setup_node(void)
 		return -1;
 	/* the store must reach the plugin through the conflist: the runtime passes no env of ours */
 	snprintf(path, sizeof(path), "%s/net/%s.conflist", tmp, net);
-	out = read_file(path);
+	out = rpt_read_file(path, NULL);
 	if (!out || !strstr(out, state)) {
 		print_message("%s: no stateFile %s in it: %s\n", path, state, out ? out : "(missing)");
 		free(out);
@@ -235,9 +192,9 @@ static void teardown_node(void)
 {
 	struct rp_err e = { 0 };
 
-	if (!spec.prefix)
+	if (!node.spec.prefix)
 		return;
-	rp_sim_down(&spec, &e);
+	rp_sim_down(&node.spec, &e);
 	unlink(state);
 }
 
@@ -386,11 +343,11 @@ static void assert_node_clean(void)
 	}
 	json_decref(l);
 	for (unsigned i = 0; i < nrails; i++) {
-		assert_int_equal(shell(&out, "ip -o addr show dev %s scope global; ip route show dev %s", nic_names[i],
-				       nic_names[i]),
+		assert_int_equal(shell(&out, "ip -o addr show dev %s scope global; ip route show dev %s", node.names[i],
+				       node.names[i]),
 				 0);
 		if (out[0])
-			fail_msg("%s carries state after the container went: %s", nic_names[i], out);
+			fail_msg("%s carries state after the container went: %s", node.names[i], out);
 		free(out);
 	}
 }
@@ -555,7 +512,7 @@ static int ctr_setup(char *why, size_t len)
 		_exit(127);
 	}
 	if (!wait_for(sock, 60, containerd_pid)) {
-		char *l = read_file(log);
+		char *l = rpt_read_file(log, NULL);
 		snprintf(why, len, "containerd did not start within 60 s (log: %.300s)", l ? l : "none");
 		free(l);
 		return 77;
@@ -649,7 +606,7 @@ static void test_ctr_run(void **st)
 		_exit(127);
 	}
 	if (!wait_for(ready, 90, pid)) {
-		out = read_file(out_path);
+		out = rpt_read_file(out_path, NULL);
 		kill(pid, SIGTERM); /* timeout(1) passes it on to ctr; teardown kills the task */
 		waitpid(pid, NULL, 0);
 		FAILV(out ? out : "", "ctr run --cni: the container never got ready");
@@ -670,7 +627,7 @@ static void test_ctr_run(void **st)
 	json_decref(l);
 	write_file(go, "");
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	out = read_file(out_path);
+	out = rpt_read_file(out_path, NULL);
 	assert_non_null(out);
 	printf("container %sc1 saw:\n%s", prefix, out);
 	fflush(stdout);

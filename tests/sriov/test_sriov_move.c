@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,9 +113,43 @@ static void req_init(struct fx *f, struct rp_sriov_req *req)
 	req->rdma_isolation = true;
 }
 
-static void add(struct fx *f, struct rp_sriov_saved *saved, struct rp_vf_link *orig)
+/* ADD's first step for @req through the sim's PF and RDMA channels. */
+static int prepare(struct fx *f, const struct rp_sriov_req *req, struct rp_sriov_saved *saved,
+		   struct rp_sriov_plan *plan, struct rp_err *e)
 {
 	struct rp_vf_chan pf_ch = { rp_sim_nlrec_xfer, f->r };
+	struct rp_rdma_chan rch = { rp_sim_nlrec_xfer, f->r };
+
+	return rp_sriov_prepare(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, req, saved, plan, e);
+}
+
+/* DEL of @saved (pod netns f->pod_fd, -1 once it died); it must succeed.  Without @rdma no RDMA
+ * channel is given. */
+static void restore_ok(struct fx *f, const struct rp_sriov_saved *saved, bool rdma)
+{
+	struct rp_vf_chan pf_ch = { rp_sim_nlrec_xfer, f->r };
+	struct rp_rdma_chan rch = { rp_sim_nlrec_xfer, f->r };
+	struct rp_err e = { 0 };
+
+	if (rp_sriov_restore(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, rdma ? &rch : NULL, saved, "net1", f->pod_fd,
+			     f->host_fd, &e))
+		fail_msg("restore: %s", e.msg);
+}
+
+/* The pod netns holds no net1. */
+static void assert_not_in_pod(struct fx *f)
+{
+	struct rp_vf_chan pod;
+	struct rp_vf_link l;
+	struct rp_err e = { 0 };
+
+	assert_int_equal(rp_vf_chan_open_in(&pod, f->pod_fd, &e), 0);
+	assert_int_equal(rp_vf_link_get(&pod, "net1", &l, &e), -ENODEV);
+	rp_vf_chan_close(&pod);
+}
+
+static void add(struct fx *f, struct rp_sriov_saved *saved, struct rp_vf_link *orig)
+{
 	struct rp_rdma_chan rch = { rp_sim_nlrec_xfer, f->r };
 	struct rp_sriov_req req;
 	struct rp_sriov_plan plan;
@@ -126,7 +161,7 @@ static void add(struct fx *f, struct rp_sriov_saved *saved, struct rp_vf_link *o
 
 	req_init(f, &req);
 	assert_int_equal(rp_vf_link_get(&f->host, f->vf_name, orig, &e), 0);
-	rc = rp_sriov_prepare(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, &req, saved, &plan, &e);
+	rc = prepare(f, &req, saved, &plan, &e);
 	if (rc)
 		fail_msg("prepare: %s", e.msg);
 	assert_string_equal(saved->pci, f->pci);
@@ -180,46 +215,34 @@ static void check_restored(struct fx *f, const struct rp_vf_link *orig)
 static void test_move_and_back(void **state)
 {
 	struct fx *f = *state;
-	struct rp_vf_chan pf_ch = { rp_sim_nlrec_xfer, f->r };
-	struct rp_rdma_chan rch = { rp_sim_nlrec_xfer, f->r };
 	struct rp_sriov_saved saved;
 	struct rp_sriov_req req;
 	struct rp_sriov_plan plan;
 	struct rp_sriov_saved other;
-	struct rp_vf_link orig, l;
-	struct rp_vf_chan pod;
+	struct rp_vf_link orig;
 	struct rp_err e = { 0 };
-	int rc;
 
 	add(f, &saved, &orig);
 
 	/* a second rail asking for the same deviceID while it is in the pod: refused */
 	req_init(f, &req);
 	req.pod_ifname = "net2";
-	assert_int_equal(rp_sriov_prepare(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, &req, &other,
-					  &plan, &e), -EBUSY);
+	assert_int_equal(prepare(f, &req, &other, &plan, &e), -EBUSY);
 	assert_non_null(strstr(e.msg, f->pci));
 
-	rc = rp_sriov_restore(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, &saved, "net1", f->pod_fd,
-			      f->host_fd, &e);
-	if (rc)
-		fail_msg("restore: %s", e.msg);
+	restore_ok(f, &saved, true);
 	check_restored(f, &orig);
 	assert_int_equal(rp_sim_nlrec_rdma_dev_netns(f->r, rdma_index(f)), f->host_fd);
-	assert_int_equal(rp_vf_chan_open_in(&pod, f->pod_fd, &e), 0);
-	assert_int_equal(rp_vf_link_get(&pod, "net1", &l, &e), -ENODEV);
-	rp_vf_chan_close(&pod);
+	assert_not_in_pod(f);
 
 	/* DEL again: idempotent */
-	assert_int_equal(rp_sriov_restore(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, &saved, "net1",
-					  f->pod_fd, f->host_fd, &e), 0);
+	restore_ok(f, &saved, true);
 	check_restored(f, &orig);
 }
 
 static void test_netns_died(void **state)
 {
 	struct fx *f = *state;
-	struct rp_vf_chan pf_ch = { rp_sim_nlrec_xfer, f->r };
 	struct rp_sriov_saved saved;
 	struct rp_vf_link orig, l;
 	struct rp_err e = { 0 };
@@ -242,10 +265,7 @@ static void test_netns_died(void **state)
 		fail_msg("respawn: %s", e.msg);
 	assert_int_equal(rp_vf_link_get(&f->host, kname, &l, &e), 0);
 
-	rc = rp_sriov_restore(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, NULL, &saved, "net1", -1, f->host_fd,
-			      &e);
-	if (rc)
-		fail_msg("restore: %s", e.msg);
+	restore_ok(f, &saved, false); /* f->pod_fd is -1: the netns is gone */
 	assert_int_equal(rp_vf_link_get(&f->host, kname, &l, &e), -ENODEV);
 	check_restored(f, &orig);
 }
@@ -254,19 +274,16 @@ static void test_netns_died(void **state)
 static void test_rdma_move_fails(void **state)
 {
 	struct fx *f = *state;
-	struct rp_vf_chan pf_ch = { rp_sim_nlrec_xfer, f->r };
 	struct rp_rdma_chan rch = { rp_sim_nlrec_xfer, f->r };
 	struct rp_sriov_req req;
 	struct rp_sriov_plan plan;
 	struct rp_sriov_saved saved;
 	struct rp_vf_link orig, l;
-	struct rp_vf_chan pod;
 	struct rp_err e = { 0 };
 
 	req_init(f, &req);
 	assert_int_equal(rp_vf_link_get(&f->host, f->vf_name, &orig, &e), 0);
-	assert_int_equal(rp_sriov_prepare(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, &req, &saved, &plan,
-					  &e), 0);
+	assert_int_equal(prepare(f, &req, &saved, &plan, &e), 0);
 	rp_sim_nlrec_fail_next(f->r, -EBUSY, "device busy");
 	assert_int_equal(rp_sriov_move_in(&f->host, &rch, &plan, f->pod_fd, &saved, &e), -EBUSY);
 	assert_non_null(strstr(e.msg, "device busy"));
@@ -275,12 +292,9 @@ static void test_rdma_move_fails(void **state)
 	assert_int_equal(rp_vf_link_get(&f->host, f->vf_name, &l, &e), 0);
 	assert_int_equal(l.mtu, orig.mtu);
 	assert_memory_equal(l.mac, orig.mac, 6);
-	assert_int_equal(rp_vf_chan_open_in(&pod, f->pod_fd, &e), 0);
-	assert_int_equal(rp_vf_link_get(&pod, "net1", &l, &e), -ENODEV);
-	rp_vf_chan_close(&pod);
+	assert_not_in_pod(f);
 	/* the caller's rollback then restores the PF side */
-	assert_int_equal(rp_sriov_restore(rp_sim_sysfs_root(f->s), &pf_ch, &f->host, &rch, &saved, "net1",
-					  f->pod_fd, f->host_fd, &e), 0);
+	restore_ok(f, &saved, true);
 	check_restored(f, &orig);
 }
 

@@ -219,3 +219,37 @@ pid_t mp_fork(void)
 	}
 	return pid;
 }
+
+int mp_create(const char *path, const struct rp_store_params *p, const struct rp_store_config *cfg,
+	      struct rp_store **out)
+{
+	struct rp_err e = { 0 };
+	int rc = mp_open(path, RP_STORE_CREATE, p, out, &e);
+
+	if (rc) {
+		fprintf(stderr, "create: %s\n", e.msg);
+		return rc;
+	}
+	rc = cfg ? rp_store_apply(*out, cfg, &e) : 0;
+	if (rc) {
+		fprintf(stderr, "apply: %s\n", e.msg);
+		rp_store_close(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+void *mp_setup(const char *tag, size_t shared_len, const char **store_path)
+{
+	void *sh;
+
+	if (!mp_scratch_dir(tag)) {
+		printf("cannot create a scratch directory\n");
+		return NULL;
+	}
+	*store_path = mp_path("node.shm");
+	sh = mp_shared_alloc(shared_len);
+	if (!sh)
+		printf("cannot map %zu bytes of shared memory\n", shared_len);
+	return sh;
+}

@@ -67,4 +67,14 @@ pid_t mp_fork(void);
 /* Wait for a child; returns its exit status (128+sig if killed). */
 int mp_wait(pid_t pid);
 
+/* Create the store at @path (mp_open with RP_STORE_CREATE) and apply @cfg unless NULL; on failure
+ * says which step failed on stderr and closes it.  0 or -errno. */
+int mp_create(const char *path, const struct rp_store_params *p, const struct rp_store_config *cfg,
+	      struct rp_store **out);
+
+/* What every test's main() starts with: the scratch directory "rpt<pid>-@tag", *@store_path set
+ * to "<scratch>/node.shm", and @shared_len bytes of mp_shared_alloc() memory, returned; NULL
+ * after saying why on stdout. */
+void *mp_setup(const char *tag, size_t shared_len, const char **store_path);
+
 #endif

@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "tests/store_mp/mp_common.h"
+#include "tests/store_mp/child.h"
 
 #define NCHILD 4
 #define NADDR 512 /* 10.1.X.Y, X in {0,1}: index X*256+Y */
@@ -83,6 +83,7 @@ struct cfg_shared {
 static int rounds;
 static const char *store_path;
 static struct cfg_shared *sh;
+static struct mp_claims claims;
 static uint8_t allowed[NCFG][NADDR];
 
 static uint32_t idx_host(uint32_t idx)
@@ -171,7 +172,9 @@ static int child(int me)
 		struct rp_store_view v;
 		struct rp_owner o;
 		struct rp_owner_info info;
-		uint32_t pools[2], np = 0, held[RP_OWNER_MAX_LEASES], n = 0;
+		uint32_t pools[2], np = 0;
+		struct mp_held h;
+		char who[64];
 		uint32_t want = 1 + (uint32_t)(mp_rand(&rnd) % 3);
 		int applied_pre, applied_post, pa, pb;
 
@@ -210,30 +213,10 @@ static int child(int me)
 			rp_store_read_end(s);
 			break;
 		}
-		for (uint32_t j = 0; j < want; j++) {
-			struct rp_lease_info li;
-			uint32_t a;
-
-			rc = rp_store_reserve(s, &o, pools, np, NULL, &li, &e);
-			if (rc == -ENOSPC) {
-				atomic_fetch_add(&sh->enospc, 1);
-				break;
-			}
-			if (rc) {
-				mp_report_fail(&sh->rep, "child %d: reserve: %d %s", me, rc, e.msg);
-				break;
-			}
-			a = mp_v4_host(&li.ip) - BASE;
-			if (a >= NADDR) {
-				mp_report_fail(&sh->rep, "child %d: foreign address", me);
-				break;
-			}
-			if (atomic_fetch_add(&sh->holder[a], 1) != 0)
-				mp_report_fail(&sh->rep, "child %d: DUPLICATE holder of index %u (gen %llu)", me, a,
-					       (unsigned long long)v.gen);
-			held[n++] = a;
-		}
-		if (!n) {
+		snprintf(who, sizeof(who), "child %d (gen %llu)", me, (unsigned long long)v.gen);
+		if (mp_reserve_claimed(s, &o, pools, np, want, &claims, who, &h) == -ENOSPC)
+			atomic_fetch_add(&sh->enospc, 1);
+		if (!h.n) {
 			rp_store_abort(s, &o);
 			rp_store_read_end(s);
 			continue;
@@ -243,16 +226,14 @@ static int child(int me)
 		rc = rp_store_commit(s, &o, &e);
 		if (rc == -ESTALE) {
 			atomic_fetch_add(&sh->stale, 1);
-			for (uint32_t j = 0; j < n; j++)
-				atomic_fetch_sub(&sh->holder[held[j]], 1);
+			mp_unclaim(&h, &claims, 0, who);
 			rp_store_abort(s, &o);
 			rp_store_read_end(s);
 			continue;
 		}
 		if (rc) {
 			mp_report_fail(&sh->rep, "child %d: commit: %d %s", me, rc, e.msg);
-			for (uint32_t j = 0; j < n; j++)
-				atomic_fetch_sub(&sh->holder[held[j]], 1);
+			mp_unclaim(&h, &claims, 0, who);
 			rp_store_abort(s, &o);
 			rp_store_read_end(s);
 			break;
@@ -260,31 +241,28 @@ static int child(int me)
 		applied_post = atomic_load_explicit(&sh->applied, memory_order_acquire);
 		rp_store_read_end(s);
 		atomic_fetch_add(&sh->commits, 1);
-		for (uint32_t j = 0; j < n; j++) {
+		for (uint32_t j = 0; j < h.n; j++) {
 			int ok_any = 0;
 
 			for (int a = applied_pre; a <= applied_post + 1 && a < MAX_APPLY; a++) {
 				int cf = atomic_load_explicit(&sh->cfg_of[a], memory_order_acquire);
 
 				if (cf >= 0)
-					ok_any |= allowed[cf][held[j]];
+					ok_any |= allowed[cf][h.a[j]];
 			}
 			if (!ok_any)
 				mp_report_fail(&sh->rep, "child %d: committed index %u under gen %llu after apply %d "
 					       "('%s') had returned, before apply %d returned: excluded",
-					       me, held[j], (unsigned long long)v.gen, applied_pre,
+					       me, h.a[j], (unsigned long long)v.gen, applied_pre,
 					       cfgs[atomic_load(&sh->cfg_of[applied_pre])].what, applied_post + 1);
 			if (v.gen < MAX_GEN)
-				sh->seen[me][v.gen][held[j]] = 1;
+				sh->seen[me][v.gen][h.a[j]] = 1;
 			else
 				atomic_fetch_add(&sh->gen_unchecked, 1);
 		}
-		atomic_fetch_add_explicit(&sh->window_checked, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&sh->window_checked, h.n, memory_order_relaxed);
 		mp_spin((uint32_t)(mp_rand(&rnd) % 3000));
-		for (uint32_t j = 0; j < n; j++) {
-			if (atomic_fetch_sub(&sh->holder[held[j]], 1) != 1)
-				mp_report_fail(&sh->rep, "child %d: holder of index %u changed under us", me, held[j]);
-		}
+		mp_unclaim(&h, &claims, 1, who);
 		if (rp_store_read_begin(s, &v)) {
 			mp_report_fail(&sh->rep, "child %d: read_begin failed", me);
 			break;
@@ -413,19 +391,15 @@ static void test_config(void **state)
 {
 	struct rp_store_params p = mp_small_params(4096, 1024);
 	struct rp_store *s = NULL;
-	struct rp_err e = { 0 };
 	static uint64_t gen_of[MAX_APPLY];
 	static int cfg_of[MAX_APPLY]; /* the parent's copy of sh->cfg_of */
 	pid_t pids[NCHILD];
-	int napply = 0, rc;
+	int napply = 0;
 	long bad = 0, checked = 0;
 
 	(void)state;
 	compute_allowed();
-	rc = mp_open(store_path, RP_STORE_CREATE, &p, &s, &e);
-	if (rc)
-		print_error("create: %s\n", e.msg);
-	assert_int_equal(rc, 0);
+	assert_int_equal(mp_create(store_path, &p, NULL, &s), 0);
 	apply_cfg(s, 0);
 	for (int j = 0; j < MAX_APPLY; j++)
 		atomic_store(&sh->cfg_of[j], -1);
@@ -436,12 +410,7 @@ static void test_config(void **state)
 	check_quiescent(s, 0);
 	atomic_store(&sh->applied, 0);
 
-	for (int i = 0; i < NCHILD; i++) {
-		pids[i] = mp_fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0)
-			_exit(child(i));
-	}
+	assert_int_equal(mp_spawn(pids, NCHILD, child), 0);
 	for (int r = 0; r < rounds; r++) {
 		for (int c = 1; c < NCFG && napply < MAX_APPLY; c++) {
 			usleep(20000);
@@ -510,14 +479,10 @@ int main(int argc, char **argv)
 	};
 
 	rounds = argc > 1 ? atoi(argv[1]) : (int)mp_scaled(8, 1);
-	if (!mp_scratch_dir("config")) {
-		printf("cannot create a scratch directory\n");
-		return 1;
-	}
-	store_path = mp_path("node.shm");
-	sh = mp_shared_alloc(sizeof(*sh));
+	sh = mp_setup("config", sizeof(*sh), &store_path);
 	if (!sh)
 		return 1;
+	claims = (struct mp_claims){ .holder = sh->holder, .base = BASE, .naddr = NADDR, .rep = &sh->rep };
 	printf("config: %d children, %d rounds of %d configs, store %s\n", NCHILD, rounds, NCFG - 1,
 	       store_path);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -336,7 +336,6 @@ static void test_crash(void **state)
 	struct rp_store_pool_def def = { .name = "crash", .family = RP_FAM_V4, .nranges = 1, .ranges = &r };
 	struct rp_store_config cfg = { .npools = 1, .pools = &def };
 	struct rp_store *s = NULL;
-	struct rp_err e = { 0 };
 	struct rp_sweep_stats sw = { 0 };
 	static struct scan scan_buf;
 	struct scan *sc = &scan_buf;
@@ -350,14 +349,7 @@ static void test_crash(void **state)
 	int rc;
 
 	(void)state;
-	rc = mp_open(store_path, RP_STORE_CREATE, &p, &s, &e);
-	if (rc)
-		print_error("create: %s\n", e.msg);
-	assert_int_equal(rc, 0);
-	rc = rp_store_apply(s, &cfg, &e);
-	if (rc)
-		print_error("apply: %s\n", e.msg);
-	assert_int_equal(rc, 0);
+	assert_int_equal(mp_create(store_path, &p, &cfg, &s), 0);
 
 	/* The parent (serial 1) holds a few committed attachments throughout. */
 	atomic_store(&sh->alive[1], 1);
@@ -468,12 +460,7 @@ int main(int argc, char **argv)
 	nvictims = argc > 1 ? atol(argv[1]) : mp_scaled(520, 100);
 	if (nvictims > MAX_SERIAL - 8)
 		nvictims = MAX_SERIAL - 8;
-	if (!mp_scratch_dir("crash")) {
-		printf("cannot create a scratch directory\n");
-		return 1;
-	}
-	store_path = mp_path("node.shm");
-	sh = mp_shared_alloc(sizeof(*sh));
+	sh = mp_setup("crash", sizeof(*sh), &store_path);
 	if (!sh)
 		return 1;
 	printf("crash: %ld victims, %d at a time, store %s\n", nvictims, CONCURRENT, store_path);

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "tests/store_mp/mp_common.h"
+#include "tests/store_mp/child.h"
 
 #define NPROC 8
 #define POOL_N 64
@@ -37,6 +37,7 @@ struct race_shared {
 static long iters;
 static const char *store_path;
 static struct race_shared *sh;
+static struct mp_claims claims;
 
 static int race_child(int idx)
 {
@@ -55,14 +56,16 @@ static int race_child(int idx)
 		struct rp_store_view v;
 		struct rp_owner o;
 		struct rp_owner_info info;
-		uint32_t held[RP_OWNER_MAX_LEASES];
+		struct mp_held h;
 		/* 1..4 leases per attachment: up to 32 of the 64 addresses held at once, so a correct
 		 * store never runs dry while the bitmap word stays hot. */
 		uint32_t want = 1 + (uint32_t)(mp_rand(&rnd) % 4);
-		uint32_t n = 0;
+		uint32_t p;
 		int pool;
+		char who[64];
 
 		snprintf(cid, sizeof(cid), "race-%d-%ld", idx, i);
+		snprintf(who, sizeof(who), "child %d iter %ld", idx, i);
 		rc = rp_store_read_begin(s, &v);
 		if (rc) {
 			mp_report_fail(&sh->rep, "child %d: read_begin: %d", idx, rc);
@@ -78,29 +81,12 @@ static int race_child(int idx)
 			mp_report_fail(&sh->rep, "child %d iter %ld: owner_begin: %d %s", idx, i, rc, e.msg);
 			goto fail_read;
 		}
-		for (uint32_t j = 0; j < want; j++) {
-			struct rp_lease_info li;
-			uint32_t p = (uint32_t)pool;
-			uint32_t a;
-
-			rc = rp_store_reserve(s, &o, &p, 1, NULL, &li, &e);
-			if (rc) {
-				mp_report_fail(&sh->rep, "child %d iter %ld: reserve %u/%u: %d %s", idx, i, j,
-					       want, rc, e.msg);
-				break;
-			}
-			a = mp_v4_host(&li.ip) - BASE;
-			if (li.ip.family != RP_FAM_V4 || a >= POOL_N || li.pool != p) {
-				mp_report_fail(&sh->rep, "child %d: reserve returned a foreign address", idx);
-				break;
-			}
-			if (atomic_fetch_add(&sh->holder[a], 1) != 0)
-				mp_report_fail(&sh->rep, "child %d iter %ld: DUPLICATE holder of 10.0.0.%u", idx, i, a);
-			held[n++] = a;
-		}
-		if (n != want) {
-			for (uint32_t j = 0; j < n; j++)
-				atomic_fetch_sub(&sh->holder[held[j]], 1);
+		p = (uint32_t)pool;
+		rc = mp_reserve_claimed(s, &o, &p, 1, want, &claims, who, &h);
+		if (rc == -ENOSPC) /* never, with at most half the pool held */
+			mp_report_fail(&sh->rep, "%s: reserve %u/%u: %d", who, h.n, want, rc);
+		if (h.n != want) {
+			mp_unclaim(&h, &claims, 0, who);
 			rp_store_abort(s, &o);
 			rp_store_read_end(s);
 			continue;
@@ -108,8 +94,7 @@ static int race_child(int idx)
 		rc = rp_store_commit(s, &o, &e);
 		if (rc) {
 			mp_report_fail(&sh->rep, "child %d iter %ld: commit: %d %s", idx, i, rc, e.msg);
-			for (uint32_t j = 0; j < n; j++)
-				atomic_fetch_sub(&sh->holder[held[j]], 1);
+			mp_unclaim(&h, &claims, 0, who);
 			rp_store_abort(s, &o);
 			rp_store_read_end(s);
 			continue;
@@ -117,12 +102,12 @@ static int race_child(int idx)
 		if ((i & 15) == 0) {
 			/* The committed attachment must be visible, complete and ours to another lookup. */
 			rc = rp_store_lookup(s, &k, &info);
-			if (rc || info.nleases != n || info.state != RP_OWNER_LIVE) {
+			if (rc || info.nleases != h.n || info.state != RP_OWNER_LIVE) {
 				mp_report_fail(&sh->rep, "child %d: lookup after commit: %d nleases %u/%u", idx, rc,
-					       rc ? 0 : info.nleases, n);
+					       rc ? 0 : info.nleases, h.n);
 			} else {
-				for (uint32_t j = 0; j < n; j++) {
-					if (mp_v4_host(&info.leases[j].ip) - BASE != held[j])
+				for (uint32_t j = 0; j < h.n; j++) {
+					if (mp_v4_host(&info.leases[j].ip) - BASE != h.a[j])
 						mp_report_fail(&sh->rep, "child %d: lookup lease %u differs", idx, j);
 				}
 				atomic_fetch_add(&sh->commits_seen_by_lookup, 1);
@@ -130,10 +115,7 @@ static int race_child(int idx)
 		}
 		rp_store_read_end(s);
 
-		for (uint32_t j = 0; j < n; j++) {
-			if (atomic_fetch_sub(&sh->holder[held[j]], 1) != 1)
-				mp_report_fail(&sh->rep, "child %d: holder of 10.0.0.%u changed under us", idx, held[j]);
-		}
+		mp_unclaim(&h, &claims, 1, who);
 		rc = rp_store_read_begin(s, &v);
 		if (rc) {
 			mp_report_fail(&sh->rep, "child %d: read_begin: %d", idx, rc);
@@ -144,7 +126,7 @@ static int race_child(int idx)
 		if (rc != 1)
 			mp_report_fail(&sh->rep, "child %d iter %ld: release returned %d, want 1", idx, i, rc);
 		atomic_fetch_add_explicit(&sh->cycles, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&sh->leases, n, memory_order_relaxed);
+		atomic_fetch_add_explicit(&sh->leases, h.n, memory_order_relaxed);
 	}
 	rp_store_close(s);
 	return 0;
@@ -167,24 +149,12 @@ static void test_race(void **state)
 	struct rp_store_pool_info pi;
 	struct rp_store_stats st;
 	pid_t pids[NPROC];
-	int rc, bad = 0;
+	int bad = 0;
 
 	(void)state;
-	rc = mp_open(store_path, RP_STORE_CREATE, &p, &s, &e);
-	if (rc)
-		print_error("create: %s\n", e.msg);
-	assert_int_equal(rc, 0);
-	rc = rp_store_apply(s, &cfg, &e);
-	if (rc)
-		print_error("apply: %s\n", e.msg);
-	assert_int_equal(rc, 0);
+	assert_int_equal(mp_create(store_path, &p, &cfg, &s), 0);
 
-	for (int i = 0; i < NPROC; i++) {
-		pids[i] = mp_fork();
-		assert_true(pids[i] >= 0);
-		if (pids[i] == 0)
-			_exit(race_child(i));
-	}
+	assert_int_equal(mp_spawn(pids, NPROC, race_child), 0);
 	for (int i = 0; i < NPROC; i++) {
 		int st_child = mp_wait(pids[i]);
 
@@ -271,14 +241,10 @@ int main(int argc, char **argv)
 	};
 
 	iters = argc > 1 ? atol(argv[1]) : mp_scaled(10000, 200);
-	if (!mp_scratch_dir("race")) {
-		printf("cannot create a scratch directory\n");
-		return 1;
-	}
-	store_path = mp_path("node.shm");
-	sh = mp_shared_alloc(sizeof(*sh));
+	sh = mp_setup("race", sizeof(*sh), &store_path);
 	if (!sh)
 		return 1;
+	claims = (struct mp_claims){ .holder = sh->holder, .base = BASE, .naddr = POOL_N, .rep = &sh->rep };
 	printf("race: %d processes x %ld cycles on a %d-address pool, store %s\n", NPROC, iters, POOL_N,
 	       store_path);
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <xxhash.h>
 
 #include "shm/store.h"
 #include "shm/store_internal.h"
@@ -162,17 +164,37 @@ static void test_header_validation(void **st)
 			fail_msg("config byte %llu not detected (%d)", (unsigned long long)off, ret);
 	}
 	assert_int_equal(reopen(), 0);
-	/* version: major bump refused with -EPROTO (checksum recomputed so only the version differs) */
+	/* version: an unknown major is refused with -EPROTO; 1.x (symmetric read sections) is still
+	 * attached and usable.  Checksum recomputed so only the version differs. */
 	{
 		int fd = open(path, O_RDWR);
-		struct rp_shm_hdr h;
+		struct rp_shm_hdr h, orig;
 
 		assert_int_equal(pread(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-		h.vmaj = 2;
+		assert_int_equal(h.vmaj, RP_STORE_VMAJ);
+		orig = h;
+		h.vmaj = RP_STORE_VMAJ + 1;
+		h.checksum = 0;
+		h.checksum = XXH64(&h, sizeof(h), 0);
 		assert_int_equal(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
 		assert_int_equal(reopen(), -EPROTO);
-		h.vmaj = 1;
+		h.vmaj = RP_STORE_VMAJ_SYM;
+		h.checksum = 0;
+		h.checksum = XXH64(&h, sizeof(h), 0);
 		assert_int_equal(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
+		{
+			struct rp_store *s1 = NULL;
+			struct rp_store_view v;
+
+			assert_int_equal(rp_store_open(path, oflags & ~RP_STORE_CREATE, NULL, &s1, NULL), 0);
+			assert_int_equal(s1->asym, 0);
+			for (int i = 0; i < 3; i++) {
+				assert_int_equal(rp_store_read_begin(s1, &v), 0);
+				rp_store_read_end(s1);
+			}
+			rp_store_close(s1);
+		}
+		assert_int_equal(pwrite(fd, &orig, sizeof(orig), 0), (ssize_t)sizeof(orig));
 		close(fd);
 	}
 	assert_int_equal(reopen(), 0);
@@ -425,6 +447,74 @@ static uint64_t pool_total(struct rp_store *s, const char *name, uint64_t *freep
 	return pi.total;
 }
 
+/*
+ * A process SIGKILLed between a lease word and its bitmap bit leaves a FREE lease with a clear
+ * bit (invisible to allocation).  Its reader slot's `pending` says which lease or extent it was
+ * working on, so the next process to open the store finishes the job; without the marker only
+ * the full sweep's grace-period repair finds it.
+ */
+static void test_dead_window(void **st)
+{
+	(void)st;
+	struct rp_store *s = open_store();
+	struct rp_store_range r = rng("10.0.0.1", "10.0.0.4");
+	struct rp_sweep_stats sw;
+
+	assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
+	for (int mode = 0; mode < 3; mode++) { /* 0: PEND_LEASE, 1: PEND_EXT, 2: no marker */
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct rp_store *c = NULL;
+
+			if (rp_store_open(path, oflags, NULL, &c, NULL) || rp_store_read_begin(c, NULL))
+				_exit(1);
+			const struct rp_cfg_seg *g = &c->segs[c->pools[0].seg_first];
+			uint64_t id = g->from + 1;
+
+			if (mode == 0)
+				rp_store_pend(c, PEND_LEASE(id));
+			else if (mode == 1)
+				rp_store_pend(c, PEND_EXT | g->extent);
+			if (rp_bitmap_claim_bit(c->bitmap, id) < 0)
+				_exit(2);
+			kill(getpid(), SIGKILL); /* inside the window: bit claimed, lease still FREE */
+			_exit(3);
+		}
+		int status;
+		uint64_t freen;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		assert_int_equal(rp_store_fsck(s, 0, NULL, NULL), 1);
+		pool_total(s, "p", &freen);
+		assert_int_equal(freen, 3);
+
+		struct rp_store *n = open_store(); /* the next CNI process */
+		pool_total(n, "p", &freen);
+		assert_int_equal(freen, mode == 2 ? 3 : 4);
+		assert_int_equal(rp_store_fsck(n, 0, NULL, NULL), mode == 2 ? 1 : 0);
+		if (mode == 2) {
+			assert_int_equal(rp_store_sweep(n, 0, &sw), 0);
+			assert_int_equal(sw.leases_freed, 1);
+			assert_int_equal(rp_store_fsck(n, 0, NULL, NULL), 0);
+		}
+		rp_store_close(n);
+		/* every address is allocatable again */
+		struct rp_owner o;
+		struct rp_owner_key k = { "after", "net1" };
+		uint32_t pool = 0;
+		assert_int_equal(rp_store_read_begin(s, NULL), 0);
+		assert_int_equal(rp_store_owner_begin(s, &k, NULL, &o, NULL, NULL), 0);
+		for (int i = 0; i < 4; i++)
+			assert_int_equal(rp_store_reserve(s, &o, &pool, 1, NULL, NULL, NULL), 0);
+		assert_int_equal(rp_store_reserve(s, &o, &pool, 1, NULL, NULL, NULL), -ENOSPC);
+		rp_store_abort(s, &o);
+		rp_store_read_end(s);
+		assert_int_equal(rp_store_fsck(s, 0, NULL, NULL), 0);
+	}
+	rp_store_close(s);
+}
+
 static void test_apply_semantics(void **st)
 {
 	(void)st;
@@ -588,6 +678,172 @@ static void test_fsck_repair(void **st)
 	rp_store_close(s);
 }
 
+/* Checksum of the config area @s has pinned (its used bytes). */
+static uint32_t xxh_area(struct rp_store *s)
+{
+	return (uint32_t)XXH64(s->cfg, s->cfg->size, 0);
+}
+
+/* One full attachment cycle; returns the address reserved. */
+static struct rp_ip cycle(struct rp_store *s, const char *cid, const char *ifname)
+{
+	struct rp_owner_key k = { cid, ifname };
+	struct rp_owner o;
+	struct rp_owner_info info;
+	struct rp_lease_info li;
+	struct rp_err e = { 0 };
+	struct rp_store_view v;
+	uint32_t pool = 0;
+
+	assert_int_equal(rp_store_read_begin(s, &v), 0);
+	assert_int_equal(rp_store_owner_begin(s, &k, "", &o, &info, &e), 0);
+	assert_int_equal(rp_store_reserve(s, &o, &pool, 1, NULL, &li, &e), 0);
+	assert_int_equal(rp_store_commit(s, &o, &e), 0);
+	assert_int_equal(rp_store_release(s, &k, &info), 1);
+	assert_int_equal(info.nleases, 1);
+	assert_memory_equal(info.leases[0].ip.b, li.ip.b, 16);
+	assert_string_equal(info.container_id, cid);
+	assert_string_equal(info.ifname, ifname);
+	rp_store_read_end(s);
+	return li.ip;
+}
+
+/* The handle's prepared-key cache must never confuse keys: prefixes, same container with other
+ * interfaces, word-boundary lengths, alternating keys. */
+static void test_key_cache(void **st)
+{
+	(void)st;
+	struct rp_store *s = open_store();
+	struct rp_store_range r = rng("10.9.0.1", "10.9.0.200");
+	static const char *const cids[] = { "c", "cc", "c1234567", "c12345678", "c1234567",
+					    "c123456789abcdef", "c123456789abcde", "cc" };
+	static const char *const ifs[] = { "net1", "net10", "net1", "eth0", "net1", "n", "net1",
+					   "net1" };
+	struct rp_owner_info info;
+	struct rp_store_view v;
+	struct rp_err e = { 0 };
+
+	assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
+	/* every key LIVE at once, each begun right after another key: each must find its own */
+	assert_int_equal(rp_store_read_begin(s, &v), 0);
+	for (unsigned i = 0; i < RP_ARRAY_SIZE(cids); i++) {
+		struct rp_owner_key k = { cids[i], ifs[i] };
+		struct rp_owner o;
+		struct rp_lease_info li;
+		uint32_t pool = 0;
+		int ret = rp_store_owner_begin(s, &k, "", &o, &info, &e);
+
+		if (i == 4) { /* a repeat of key 0's neighbour 2: idempotent */
+			assert_int_equal(ret, RP_OWNER_EXISTS);
+			assert_string_equal(info.container_id, "c1234567");
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		assert_int_equal(rp_store_reserve(s, &o, &pool, 1, NULL, &li, &e), 0);
+		assert_int_equal(rp_store_commit(s, &o, &e), 0);
+	}
+	for (unsigned i = 0; i < RP_ARRAY_SIZE(cids); i++) {
+		struct rp_owner_key k = { cids[i], ifs[i] };
+
+		assert_int_equal(rp_store_lookup(s, &k, &info), 0);
+		assert_string_equal(info.container_id, cids[i]);
+		assert_string_equal(info.ifname, ifs[i]);
+	}
+	struct rp_owner_key miss = { "c123456789abcdef0", "net1" };
+	assert_int_equal(rp_store_lookup(s, &miss, &info), -ENOENT);
+	miss = (struct rp_owner_key){ "c", "net" };
+	assert_int_equal(rp_store_lookup(s, &miss, &info), -ENOENT);
+	/* invalid keys are still refused after a hit primed the cache */
+	miss = (struct rp_owner_key){ "c", "" };
+	assert_int_equal(rp_store_lookup(s, &miss, &info), -EINVAL);
+	char longid[RP_CID_MAX + 1];
+	memset(longid, 'x', RP_CID_MAX);
+	longid[RP_CID_MAX] = '\0';
+	miss = (struct rp_owner_key){ longid, "net1" };
+	assert_int_equal(rp_store_lookup(s, &miss, &info), -EINVAL);
+	for (unsigned i = 0; i < RP_ARRAY_SIZE(cids); i++) {
+		struct rp_owner_key k = { cids[i], ifs[i] };
+
+		assert_int_equal(rp_store_release(s, &k, &info), i == 4 ? 0 : 1);
+	}
+	rp_store_read_end(s);
+	/* alternating keys, many cycles: all leases come back */
+	for (int i = 0; i < 300; i++)
+		cycle(s, i % 2 ? "alt-a" : "alt-b", "net1");
+	struct rp_store_stats ss;
+	assert_int_equal(rp_store_stats(s, &ss), 0);
+	assert_int_equal(ss.leases_free, 200);
+	assert_int_equal(ss.owners_live, 0);
+	rp_store_close(s);
+}
+
+/* A read-write handle on a version-2 store uses asymmetric read sections when membarrier()
+ * works, and applies still wait for it: a section pinned across an apply keeps its area intact. */
+static void test_asym_sections(void **st)
+{
+	(void)st;
+	struct rp_store *s = open_store(), *w = open_store();
+	struct rp_store_range r = rng("10.8.0.1", "10.8.0.10"), r2 = rng("10.8.0.1", "10.8.0.20");
+	struct rp_store_view v;
+
+	assert_int_equal(apply1(w, "p", &r, 1, NULL, 0), 0);
+	assert_int_equal(s->asym, rp_store_membarrier_register() == 0);
+	assert_int_equal(atomic_load(&s->readers[s->reader_slot].mode), s->asym ? RD_ASYM : 0);
+	for (int i = 0; i < 3; i++) { /* first section symmetric, then the fast path */
+		assert_int_equal(rp_store_read_begin(s, &v), 0);
+		assert_int_equal(atomic_load(&s->readers[s->reader_slot].epoch), v.gen);
+		rp_store_read_end(s);
+		assert_int_equal(atomic_load(&s->readers[s->reader_slot].epoch), 0);
+	}
+	/* pinned at g: one apply (g+1 into the other area) is fine, the next one (into g's area)
+	 * must wait for us and time out while we stay */
+	assert_int_equal(rp_store_read_begin(s, &v), 0);
+	uint64_t g = v.gen;
+	uint32_t before = xxh_area(s);
+	assert_int_equal(apply1(w, "p", &r2, 1, NULL, 0), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rp_store *c = NULL;
+
+		if (rp_store_open(path, oflags & ~RP_STORE_CREATE, NULL, &c, NULL))
+			_exit(2);
+		_exit(apply1(c, "p", &r, 1, NULL, 0) == -ETIMEDOUT ? 0 : 1);
+	}
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(xxh_area(s), before);
+	assert_int_equal(v.gen, g);
+	rp_store_read_end(s);
+	assert_int_equal(apply1(w, "p", &r, 1, NULL, 0), 0);
+	rp_store_close(w);
+	rp_store_close(s);
+}
+
+/* The bounded sweep never faults in holes of the sparse owner table. */
+static void test_sweep_sparse(void **st)
+{
+	(void)st;
+	static const struct rp_store_params big = { 4096, 1 << 16, 1 << 16, 16 };
+	struct rp_store *s = NULL;
+	struct rp_store_range r = rng("10.7.0.1", "10.7.0.100");
+	struct rp_store_stats a, b;
+
+	assert_int_equal(rp_store_open(path, oflags, &big, &s, NULL), 0);
+	assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
+	cycle(s, "sparse", "net1");
+	assert_int_equal(rp_store_stats(s, &a), 0);
+	/* 2 sweeps per 16 cycles, an owner visit per 256 sweeps: ~30 visits over 60,000 records
+	 * that all lie in holes */
+	for (int i = 0; i < 60000; i++)
+		cycle(s, "sparse", "net1");
+	assert_int_equal(rp_store_stats(s, &b), 0);
+	if (b.resident_bytes > a.resident_bytes + 4 * 4096)
+		fail_msg("resident grew from %llu to %llu bytes", (unsigned long long)a.resident_bytes,
+			 (unsigned long long)b.resident_bytes);
+	rp_store_close(s);
+}
+
 static void test_ip_helpers(void **st)
 {
 	(void)st;
@@ -620,8 +876,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lease_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doomed_estale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_dead_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dead_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsck_repair, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_asym_sections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_sparse, setup, teardown),
 		cmocka_unit_test(test_ip_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
