@@ -488,6 +488,13 @@ static int reserve_vf(struct pod *p, struct rail *r, struct rp_err *e)
 	req.vlan = r->vlan;
 	req.qos = -1;
 	req.spoofchk = req.trust = req.link_state = -1;
+	if (r->inl) { /* sriov-cni style settings exist only on inline rails (see core/railsconf.h) */
+		req.qos = r->inl->vlan_qos;
+		req.spoofchk = r->inl->spoofchk;
+		req.trust = r->inl->trust;
+		req.link_state = r->inl->link_state;
+		req.mac = r->inl->has_mac ? r->inl->mac : NULL;
+	}
 	req.rdma_isolation = r->rdma_iso;
 	ret = rp_sriov_prepare(NULL, &p->ch.pf, &p->ch.host, r->rdma_iso ? &p->ch.rdma : NULL, &req, &r->saved,
 			       &r->splan, e);
@@ -574,6 +581,10 @@ static int build_plan(struct pod *p, const struct rail *r, struct rp_rail_plan *
 	scopy(pl->master, sizeof(pl->master), r->is_vf ? r->saved.host_ifname : r->master);
 	scopy(pl->name, sizeof(pl->name), r->name);
 	pl->mtu = r->mtu;
+	if (r->is_vf && r->splan.set_mac) { /* a MAC the rail asked for: on the netdev too */
+		memcpy(pl->mac, r->splan.mac, 6);
+		pl->has_mac = true;
+	}
 	pl->probe_gateway = p->rc.probe_gateway;
 	pl->probe_conflict = p->rc.probe_conflict;
 	for (uint32_t k = 0; k < r->nleases; k++) {

@@ -127,7 +127,8 @@ static int queue_host(struct rp_nl_txn *host_t, struct rp_nl_txn *pod_t, int hos
 			/* The kernel keeps the ifindex across namespaces unless it is taken in the pod;
 			 * the undo assumes it kept it (it is only used on a failed attach). */
 			struct rp_nl_link_set mv = { .ifindex = mli[i].ifindex, .new_name = p->name, .netns_fd = pod_ns,
-						     .mtu = p->mtu, .up = 1, .rp_filter = -1 };
+						     .mtu = p->mtu, .up = 1, .rp_filter = -1,
+						     .mac = p->has_mac ? p->mac : NULL };
 			struct rp_nl_link_set back = { .ifindex = mli[i].ifindex, .new_name = p->master, .netns_fd = host_ns,
 						       .mtu = mli[i].mtu, .up = -1, .rp_filter = -1 };
 			m = rp_nl_msg_link_set(&mv);

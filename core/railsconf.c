@@ -131,7 +131,69 @@ static int get_pools(const json_t *ipp, const char *path, const char *fam, char 
 
 static const char *const rail_keys[] = { "network",      "cniType", "master",        "resourceName",
 					 "rdmaResourceName", "mtu",   "vlanID",        "rdmaIsolation",
-					 "matchMasterSubnet", "ippools" };
+					 "matchMasterSubnet", "ippools", "vlanQoS", "spoofchk", "trust",
+					 "link_state", "mac" };
+
+/* A string field that must be one of @words (NULL-terminated); its index in *@dst, or -1 when
+ * absent. */
+static int get_word(const json_t *obj, const char *path, const char *key, const char *const *words,
+		    int32_t *dst, struct rp_err *e)
+{
+	const json_t *v = json_object_get(obj, key);
+	char list[96] = "";
+	size_t off = 0;
+
+	*dst = -1;
+	if (!v)
+		return 0;
+	for (int i = 0; json_is_string(v) && words[i]; i++)
+		if (!strcmp(json_string_value(v), words[i])) {
+			*dst = i;
+			return 0;
+		}
+	for (int i = 0; words[i] && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s\"%s\"", i ? ", " : "", words[i]);
+	if (json_is_string(v))
+		return bad(e, CNI_ERR_INVALID_CONFIG, "%s%s: \"%s\" is not one of %s", path, key,
+			   json_string_value(v), list);
+	return bad(e, CNI_ERR_INVALID_CONFIG, "%s%s must be one of %s, not %s", path, key, list, type_name(v));
+}
+
+/* The sriov-cni style VF settings of an inline sriov rail. */
+static int get_vf_settings(const json_t *r, const char *path, struct rp_railsconf_rail *out, struct rp_err *e)
+{
+	static const char *const off_on[] = { "off", "on", NULL };
+	/* indices are the kernel's IFLA_VF_LINK_STATE_* values (vf/cfg.h RP_VF_LINK_*) */
+	static const char *const link[] = { "auto", "enable", "disable", NULL };
+	const json_t *m = json_object_get(r, "mac");
+	uint32_t qos = 0;
+	int rc;
+
+	if ((rc = get_word(r, path, "spoofchk", off_on, &out->spoofchk, e)) ||
+	    (rc = get_word(r, path, "trust", off_on, &out->trust, e)) ||
+	    (rc = get_word(r, path, "link_state", link, &out->link_state, e)) ||
+	    (rc = get_uint(r, path, "vlanQoS", 7, &qos, e)))
+		return rc;
+	out->vlan_qos = json_object_get(r, "vlanQoS") ? (int32_t)qos : -1;
+	if (m) {
+		unsigned b[6];
+		char tail;
+
+		if (!json_is_string(m) ||
+		    sscanf(json_string_value(m), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+			   &b[5], &tail) != 6 ||
+		    strlen(json_string_value(m)) != 17)
+			return bad(e, CNI_ERR_INVALID_CONFIG, "%smac must be a MAC address like \"02:00:00:00:00:01\"",
+				   path);
+		if (b[0] & 1)
+			return bad(e, CNI_ERR_INVALID_CONFIG, "%smac %s is a multicast address; a VF needs a unicast MAC",
+				   path, json_string_value(m));
+		for (int i = 0; i < 6; i++)
+			out->mac[i] = (uint8_t)b[i];
+		out->has_mac = true;
+	}
+	return 0;
+}
 
 static int parse_rail(const json_t *r, size_t i, struct rp_railsconf_rail *out, struct rp_err *e)
 {
@@ -150,7 +212,7 @@ static int parse_rail(const json_t *r, size_t i, struct rp_railsconf_rail *out, 
 		for (size_t j = 0; j < RP_ARRAY_SIZE(rail_keys) && !known; j++)
 			known = !strcmp(k, rail_keys[j]);
 		if (!known)
-			return bad(e, CNI_ERR_INVALID_CONFIG, "%s%s: unknown field; a rail has network, or cniType, master, resourceName, rdmaResourceName, mtu, vlanID, rdmaIsolation, matchMasterSubnet, ippools",
+			return bad(e, CNI_ERR_INVALID_CONFIG, "%s%s: unknown field; a rail has network, or cniType, master, resourceName, rdmaResourceName, mtu, vlanID, rdmaIsolation, matchMasterSubnet, ippools (sriov also vlanQoS, spoofchk, trust, link_state, mac)",
 				   path, k);
 	}
 	if ((rc = get_str(r, path, "network", out->network, sizeof(out->network), true, e)) ||
@@ -162,7 +224,8 @@ static int parse_rail(const json_t *r, size_t i, struct rp_railsconf_rail *out, 
 	    (rc = get_uint(r, path, "mtu", 65535, &out->mtu, e)) ||
 	    (rc = get_uint(r, path, "vlanID", 4094, &out->vlan_id, e)) ||
 	    (rc = get_bool(r, path, "rdmaIsolation", &out->rdma_isolation, e)) ||
-	    (rc = get_bool(r, path, "matchMasterSubnet", &out->match_master_subnet, e)))
+	    (rc = get_bool(r, path, "matchMasterSubnet", &out->match_master_subnet, e)) ||
+	    (rc = get_vf_settings(r, path, out, e)))
 		return rc;
 	v = json_object_get(r, "ippools");
 	if (v) {
@@ -197,8 +260,9 @@ static int parse_rail(const json_t *r, size_t i, struct rp_railsconf_rail *out, 
 		if (!out->master[0])
 			return bad(e, CNI_ERR_INVALID_CONFIG, "%smaster is missing: a macvlan rail needs its host interface (e.g. \"enp11s0f0np0\")",
 				   path);
-		if (out->resource_name[0] || out->rdma_isolation || out->vlan_id)
-			return bad(e, CNI_ERR_INVALID_CONFIG, "%s: resourceName, rdmaIsolation and vlanID are for sriov rails, not macvlan",
+		if (out->resource_name[0] || out->rdma_isolation || out->vlan_id || out->vlan_qos >= 0 ||
+		    out->spoofchk >= 0 || out->trust >= 0 || out->link_state >= 0 || out->has_mac)
+			return bad(e, CNI_ERR_INVALID_CONFIG, "%s: resourceName, rdmaIsolation, vlanID, vlanQoS, spoofchk, trust, link_state and mac are for sriov rails, not macvlan",
 				   path);
 	} else if (!strcmp(out->cni_type, "sriov")) {
 		if (!out->resource_name[0])
@@ -207,6 +271,9 @@ static int parse_rail(const json_t *r, size_t i, struct rp_railsconf_rail *out, 
 		if (out->master[0])
 			return bad(e, CNI_ERR_INVALID_CONFIG, "%smaster is for macvlan rails; an sriov rail takes its VF from resourceName",
 				   path);
+		if (out->vlan_qos > 0 && !out->vlan_id)
+			return bad(e, CNI_ERR_INVALID_CONFIG, "%svlanQoS %d needs a vlanID: the priority is carried in the VLAN tag",
+				   path, out->vlan_qos);
 	} else if (!strcmp(out->cni_type, "ipvlan") || !strcmp(out->cni_type, "ib-sriov") ||
 		   !strcmp(out->cni_type, "ipoib")) {
 		return bad(e, CNI_ERR_UNSUPPORTED_FIELD, "%scniType \"%s\" is not supported on this node; use macvlan or sriov",

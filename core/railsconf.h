@@ -61,6 +61,13 @@ struct rp_railsconf_rail {
 	char rdma_resource_name[RP_RAILSCONF_RES_MAX]; /* macvlan: shared RDMA resource */
 	uint32_t mtu;                       /* 0 = inherit the master's / VF's */
 	uint32_t vlan_id;                   /* sriov, 0..4094 */
+	/* sriov, PF-side VF settings under sriov-cni's names: "vlanQoS" 0..7, "spoofchk" and
+	 * "trust" "on"|"off", "link_state" "auto"|"enable"|"disable", "mac"; -1 / has_mac false =
+	 * leave the VF as it is.  All are restored on DEL. */
+	int32_t vlan_qos;
+	int32_t spoofchk, trust, link_state;
+	uint8_t mac[6];
+	bool has_mac;
 	bool rdma_isolation;
 	bool match_master_subnet;
 	uint32_t npools_v4, npools_v6;

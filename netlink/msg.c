@@ -202,6 +202,8 @@ struct nl_msg *rp_nl_msg_link_set(const struct rp_nl_link_set *s)
 		goto err;
 	if (s->mtu && nla_put_u32(m, IFLA_MTU, s->mtu) < 0)
 		goto err;
+	if (s->mac && nla_put(m, IFLA_ADDRESS, 6, s->mac) < 0)
+		goto err;
 	if (s->rp_filter >= 0) {
 		struct nlattr *af, *in, *conf;
 		if (!(af = nla_nest_start(m, IFLA_AF_SPEC)) || !(in = nla_nest_start(m, AF_INET)) ||

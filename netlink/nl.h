@@ -218,6 +218,7 @@ struct rp_nl_link_set {
 	int up;               /* 1 up, 0 down, -1 keep */
 	int rp_filter;        /* per-device IPv4 rp_filter via IFLA_AF_SPEC (-1 keep) */
 	uint32_t group;       /* IFLA_GROUP (0: keep) */
+	const uint8_t *mac;   /* IFLA_ADDRESS, 6 bytes (NULL: keep) */
 };
 struct nl_msg *rp_nl_msg_link_set(const struct rp_nl_link_set *s);
 

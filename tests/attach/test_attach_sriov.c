@@ -680,6 +680,88 @@ static void test_single_rail_device_id(void **st)
 	ht_pod_del(pod2);
 }
 
+/* sriov-cni style VF settings on inline rails (spoofchk, trust, link_state, vlan + vlanQoS, mac):
+ * the PF's view of the VF (the recorder) holds them while the pod runs, the pod's netdev carries
+ * the MAC, and DEL puts every PF setting and the netdev's MAC back. */
+static void test_vf_settings(void **st)
+{
+	struct rp_sim_vf_state before[3][NVF], now;
+	char pod[32], conf[1024], mac[24];
+	json_t *res = NULL, *links, *ifs;
+	uint32_t p, v;
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp9", ht_prefix);
+	ht_pod_add(pod, 9);
+	rp_sim_nlsrv_lock(srv);
+	for (p = 1; p <= 2; p++)
+		for (v = 0; v < NVF; v++)
+			assert_int_equal(rp_sim_nlrec_vf(rec, rp_sim_sysfs_pf_ifindex(sys, p), v, &before[p][v]), 0);
+	rp_sim_nlsrv_unlock(srv);
+	snprintf(conf, sizeof(conf),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"sriov-settings\",\"type\":\"railpool\",\"rails\":["
+		 "{\"cniType\":\"sriov\",\"resourceName\":\"spidernet.io/eno3np1\",\"vlanID\":300,"
+		 "\"vlanQoS\":5,\"spoofchk\":\"off\",\"trust\":\"on\",\"link_state\":\"enable\","
+		 "\"mac\":\"02:52:50:00:00:01\",\"ippools\":{\"ipv4\":[\"eno3np1\"]}},"
+		 "{\"cniType\":\"sriov\",\"resourceName\":\"spidernet.io/eno3np2\",\"link_state\":\"disable\","
+		 "\"ippools\":{\"ipv4\":[\"eno3np2\"]}}]}");
+	assert_int_equal(ht_cni("ADD", "vs", pod, "net1", conf, &res), 0);
+	ifs = json_object_get(res, "interfaces");
+	for (unsigned i = 0; i < 2; i++) {
+		const char *pci = json_string_value(json_object_get(json_array_get(ifs, i), "pciID"));
+
+		assert_non_null(pci);
+		assert_int_equal(vf_of_pci(pci, &p, &v), 0);
+		assert_int_equal(p, i + 1);
+		rp_sim_nlsrv_lock(srv);
+		assert_int_equal(rp_sim_nlrec_vf(rec, rp_sim_sysfs_pf_ifindex(sys, p), v, &now), 0);
+		rp_sim_nlsrv_unlock(srv);
+		if (i == 0) {
+			static const uint8_t want[6] = { 0x02, 0x52, 0x50, 0x00, 0x00, 0x01 };
+			assert_int_equal(now.vlan, 300);
+			assert_int_equal(now.qos, 5);
+			assert_int_equal(now.spoofchk, 0);
+			assert_int_equal(now.trust, 1);
+			assert_int_equal(now.link_state, 1);
+			assert_memory_equal(now.mac, want, 6);
+		} else {
+			/* only what the rail asked for changes */
+			assert_int_equal(now.link_state, 2);
+			assert_int_equal(now.vlan, before[p][v].vlan);
+			assert_int_equal(now.spoofchk, before[p][v].spoofchk);
+			assert_int_equal(now.trust, before[p][v].trust);
+		}
+	}
+	links = ht_ipj(pod, "link show");
+	snprintf(mac, sizeof(mac), "%s",
+		 json_string_value(json_object_get(ht_find_link(links, "net1"), "address")));
+	assert_string_equal(mac, "02:52:50:00:00:01");
+	json_decref(links);
+	json_decref(res);
+	res = NULL;
+	/* a bad setting is refused before anything is touched */
+	assert_int_not_equal(ht_cni("ADD", "vs2", pod, "net1",
+				    "{\"cniVersion\":\"1.0.0\",\"name\":\"x\",\"type\":\"railpool\",\"rails\":["
+				    "{\"cniType\":\"sriov\",\"resourceName\":\"spidernet.io/eno3np3\","
+				    "\"trust\":\"yes\",\"ippools\":{\"ipv4\":[\"eno3np3\"]}}]}", &res), 0);
+	assert_int_equal(json_integer_value(json_object_get(res, "code")), 7);
+	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "rails[0].trust"));
+	json_decref(res);
+	assert_int_equal(ht_cni("DEL", "vs", pod, "net1", conf, NULL), 0);
+	assert_pod_clean(pod);
+	assert_vfs_home();
+	rp_sim_nlsrv_lock(srv);
+	for (p = 1; p <= 2; p++)
+		for (v = 0; v < NVF; v++) {
+			assert_int_equal(rp_sim_nlrec_vf(rec, rp_sim_sysfs_pf_ifindex(sys, p), v, &now), 0);
+			if (memcmp(&now, &before[p][v], sizeof(now)))
+				fail_msg("PF %u VF %u: PF-side settings not restored by DEL", p, v);
+		}
+	rp_sim_nlsrv_unlock(srv);
+	assert_int_equal(vf_leases(), 0);
+	ht_pod_del(pod);
+}
+
 /* Rail 5 asks for an MTU above its PF's (9000): 103 after rails 1-4 were prepared with a VLAN
  * set through their PFs; every VF and every PF setting comes back, no lease survives. */
 static void test_fail_rail5_mtu(void **st)
@@ -884,6 +966,7 @@ int main(void)
 		cmocka_unit_test(test_del_netns_gone),
 		cmocka_unit_test(test_single_rail_device_id),
 		cmocka_unit_test(test_fail_rail5_mtu),
+		cmocka_unit_test(test_vf_settings),
 		cmocka_unit_test(test_rdma_mode_wrong),
 		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_exhaustion),
