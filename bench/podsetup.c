@@ -57,6 +57,8 @@
 
 #include "netlink/nl.h"
 #include "sim/node.h"
+#include "tests/common/exec.h"
+#include "tests/common/node.h"
 
 #define MAX_RAILS 8
 #define MAX_CONC 64
@@ -77,8 +79,7 @@ static char rp_path[PATH_MAX], ctl_path[PATH_MAX], cni_dir[PATH_MAX] = "/usr/lib
 static char prefix[RP_SIM_PREFIX_MAX + 1];
 static char dir[256];            /* temp dir on tmpfs: store, configs, host-local data */
 static char store_path[300], rp_conf[300], ref_conf[MAX_RAILS][300], hl_dir[300];
-static struct rp_sim_spec spec;
-static char nic_name[MAX_RAILS][32], gw_cidr[MAX_RAILS][48];
+static struct rpt_seed_node seed; /* the node's spec and its NICs' names */
 static int sim_is_up, node_fd = -1, devnull = -1;
 static int pods_made;            /* pod namespaces 0..pods_made-1 exist */
 static volatile sig_atomic_t stop;
@@ -108,6 +109,11 @@ static const char *stats_out;  /* set: railpool reports its netlink counters (st
  * raises *@rss_kb to the child's peak RSS (wait4: includes the children it waited for, i.e.
  * host-local under macvlan).  Thread-safe: every fd is O_CLOEXEC so a concurrent child cannot
  * hold our pipe open.
+ * Deliberately not tests/common's rpt_exec_run: each call is a timed operation (and the exec
+ * floor is timed through it), and the harness would add work inside that window: it opens and
+ * closes the node's netns file per call (here: node_fd, opened once), callocs the env array, polls
+ * two streams and grows a malloc'd capture instead of reading into the caller's buffer.  Nor can
+ * it send stderr to a file (stats_out).
  */
 static int run_cni(const char *path, char *const envp[], const char *conf, char *out, size_t outlen,
 		   long *rss_kb)
@@ -465,8 +471,8 @@ static int count_links(int fd, int keep_nics)
 	for (it = ifs; it->if_index; it++) {
 		int skip = !strcmp(it->if_name, "lo");
 
-		for (int k = 0; keep_nics && k < (int)spec.nnics; k++)
-			skip |= !strcmp(it->if_name, nic_name[k]);
+		for (int k = 0; keep_nics && k < (int)seed.spec.nnics; k++)
+			skip |= !strcmp(it->if_name, seed.names[k]);
 		n += !skip;
 	}
 	if_freenameindex(ifs);
@@ -511,12 +517,15 @@ static int leftover_links(int *node_left, int *pods_left)
 	return 0;
 }
 
-/* railpoolctl ... > @out_path (or /dev/null); returns the exit status. */
-static int ctl(const char *out_path, char *const args[])
+/* railpoolctl ...; its stdout parsed into *@json when @json (NULL: not JSON), else discarded.
+ * Returns the exit status (-1: did not run or was killed).  Not timed. */
+static int ctl(json_t **json, char *const args[])
 {
-	char *argv[32];
-	int n = 0, st;
-	pid_t pid;
+	const char *argv[32];
+	struct rpt_exec x = {.argv = argv, .env_inherit = true, .out = json ? RPT_CAPTURE : RPT_DISCARD,
+			     .err = ctl_quiet ? RPT_DISCARD : RPT_INHERIT, .parse_json = json != NULL};
+	struct rpt_run r;
+	int n = 0, ret;
 
 	argv[n++] = ctl_path;
 	argv[n++] = "--state";
@@ -526,30 +535,29 @@ static int ctl(const char *out_path, char *const args[])
 	for (int i = 0; args[i] && n < 31; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
-	pid = fork();
-	if (pid == 0) {
-		int fd = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || dup2(fd, 1) < 0 || (ctl_quiet && dup2(devnull, 2) < 0))
-			_exit(126);
-		execv(ctl_path, argv);
-		_exit(127);
-	}
-	if (pid < 0 || waitpid(pid, &st, 0) < 0)
+	if (json)
+		*json = NULL;
+	if (rpt_exec_run(&x, &r))
 		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	ret = r.signaled ? -1 : r.status;
+	if (json) {
+		*json = r.json;
+		r.json = NULL;
+	}
+	rpt_run_free(&r);
+	return ret;
 }
 
 static int leases_held(void)
 {
-	char path[400];
 	char *args[] = {"get", "leases", "-o", "json", NULL};
 	json_t *root, *arr;
 	int n = -1;
 
-	snprintf(path, sizeof(path), "%s/leases.json", dir);
-	if (ctl(path, args) != 0)
+	if (ctl(&root, args) != 0) {
+		json_decref(root);
 		return -1;
-	root = json_load_file(path, 0, NULL);
+	}
 	arr = json_is_array(root) ? root : json_object_get(root, "leases");
 	if (json_is_array(arr))
 		n = (int)json_array_size(arr);
@@ -760,12 +768,12 @@ static int kernel_floor(void)
 	struct rp_nl_link_info li;
 	struct rp_err e = {0};
 	char node[128], ns[64], pod[128];
-	const char *master = nic_name[0];
+	const char *master = seed.names[0];
 	uint64_t c[21], d[21];
 	int saved = npods, pod_fd = -1, ret;
 
 	npods = 1;
-	rp_sim_node_netns_path(&spec, node, sizeof(node));
+	rp_sim_node_netns_path(&seed.spec, node, sizeof(node));
 	if ((ret = make_pods()))
 		goto out;
 	pod_netns(0, ns, sizeof(ns));
@@ -919,37 +927,6 @@ out:
 
 /* ---- setup --------------------------------------------------------------------------------- */
 
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	return fclose(f) ? -errno : 0;
-}
-
-static char *read_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	long len;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)len + 1))) {
-		if (fread(buf, 1, (size_t)len, f) != (size_t)len) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[len] = '\0';
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
 /*
  * Extra addresses per rail when the seed's 200 are too few for P attached pods: rail n also gets
  * 172.16.(100+10n).1 - 172.16.(104+10n).254 (same /16, clear of 172.16.1n.x and the gateway).
@@ -982,7 +959,7 @@ static int manifest_for(int rail, char *out, size_t len)
 		snprintf(out, len, "%s", src);
 		return access(src, R_OK) ? -errno : 0;
 	}
-	if (!(text = read_text(src)))
+	if (!(text = rpt_read_file(src, NULL)))
 		return -errno;
 	snprintf(seed_line, sizeof(seed_line), "-172.16.%d.200", 11 + rail);
 	extra_range(rail, extra, sizeof(extra), 1);
@@ -997,7 +974,7 @@ static int manifest_for(int rail, char *out, size_t len)
 	strcpy(wide + (at - text), extra);
 	strcat(wide, at);
 	snprintf(out, len, "%s/gpu%d.yaml", dir, rail + 1);
-	ret = write_file(out, wide);
+	ret = rpt_write_file(out, wide);
 	free(wide);
 	free(text);
 	return ret;
@@ -1031,7 +1008,7 @@ static int apply_store(int seq)
 
 static int setup_railpool(void)
 {
-	char conflist[400], nets[MAX_RAILS][32];
+	char nets[MAX_RAILS][32];
 	char *args[2 + 2 * MAX_RAILS + 1];
 	json_t *root = NULL, *plug;
 	int n = 0, ret;
@@ -1048,16 +1025,15 @@ static int setup_railpool(void)
 		args[n++] = nets[k];
 	}
 	args[n] = NULL;
-	snprintf(conflist, sizeof(conflist), "%s/rails.conflist", dir);
-	if ((ret = ctl(conflist, args)) != 0) {
+	if ((ret = ctl(&root, args)) != 0) {
 		fprintf(stderr, "railpoolctl conflist failed (exit %d)\n", ret);
+		json_decref(root);
 		return -EIO;
 	}
 	/* What a runtime hands the plugin: one plugin object of the conflist + name + cniVersion. */
-	root = json_load_file(conflist, 0, NULL);
 	plug = json_array_get(json_object_get(root, "plugins"), 0);
 	if (!json_is_object(plug)) {
-		fprintf(stderr, "%s: no plugins[0]\n", conflist);
+		fprintf(stderr, "railpoolctl conflist: no plugins[0]\n");
 		json_decref(root);
 		return -EINVAL;
 	}
@@ -1085,30 +1061,22 @@ static int setup_ref(void)
 			 "\"mode\":\"bridge\",\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"%s\",\"ranges\":[["
 			 "{\"subnet\":\"172.16.0.0/16\",\"rangeStart\":\"172.16.%d.1\",\"rangeEnd\":\"172.16.%d.200\","
 			 "\"gateway\":\"172.16.%d.254\"}%s]]}}",
-			 k + 1, nic_name[k], hl_dir, 11 + k, 11 + k, 11 + k, extra);
-		if (write_file(ref_conf[k], conf))
+			 k + 1, seed.names[k], hl_dir, 11 + k, 11 + k, 11 + k, extra);
+		if (rpt_write_file(ref_conf[k], conf))
 			return -EIO;
 	}
 	return 0;
-}
-
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb;
-	(void)flag;
-	(void)f;
-	return remove(p);
 }
 
 static void cleanup(void)
 {
 	del_pods();
 	if (sim_is_up) {
-		rp_sim_down(&spec, NULL);
+		rp_sim_down(&seed.spec, NULL);
 		sim_is_up = 0;
 	}
 	if (dir[0]) {
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		rpt_rm_rf(dir);
 		dir[0] = '\0';
 	}
 }
@@ -1373,23 +1341,15 @@ int main(int argc, char **argv)
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 	/* The macvlan seed's node: enp11s0f0np0.. with gateways 172.16.1N.254/16, own namespace. */
-	spec.prefix = prefix;
-	spec.own_netns = 1;
-	spec.nnics = MAX_RAILS;
-	for (int k = 0; k < MAX_RAILS; k++) {
-		snprintf(nic_name[k], sizeof(nic_name[k]), "enp%ds0f0np0", 11 + k);
-		snprintf(gw_cidr[k], sizeof(gw_cidr[k]), "172.16.%d.254/16", 11 + k);
-		spec.nics[k].name = nic_name[k];
-		spec.nics[k].gw_cidr[0] = gw_cidr[k];
-	}
-	if (rp_sim_up(&spec, &e)) {
+	rpt_seed_node(&seed, prefix, 1, MAX_RAILS, 0);
+	if (rp_sim_up(&seed.spec, &e)) {
 		fprintf(stderr, "simulated node: %s\n", e.msg);
 		return 1;
 	}
 	sim_is_up = 1;
 	{
 		char node[128];
-		rp_sim_node_netns_path(&spec, node, sizeof(node));
+		rp_sim_node_netns_path(&seed.spec, node, sizeof(node));
 		node_fd = open(node, O_RDONLY | O_CLOEXEC);
 		if (node_fd < 0) {
 			fprintf(stderr, "open %s: %s\n", node, strerror(errno));

@@ -12,11 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
-// store.h (included by rails.h) names functions after their result structs: g++'s -Wshadow
-// reports the function hiding the struct's implicit constructor.
+// store.h (included by rails.h) and tests/common/node.h name functions after their result
+// structs: g++'s -Wshadow reports the function hiding the struct's implicit constructor.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wshadow"
 #include "shm/store.h"
+#include "tests/common/node.h"
 #pragma GCC diagnostic pop
 #include "core/rails.h"
 #include "netlink/nl.h"
@@ -26,8 +27,8 @@ namespace {
 
 constexpr int kRails = 8;
 char g_prefix[16], g_node[128], g_pod[64], g_pod_path[160], g_peer[32];
-char g_nics[kRails][16], g_gw[kRails][32];
-rp_sim_spec g_spec;
+struct rpt_seed_node g_seed; // the macvlan seed's NICs, own netns, MTU 9000
+rp_sim_spec &g_spec = g_seed.spec;
 rp_sim_pod g_sim_pod;
 bool g_up;
 
@@ -44,16 +45,7 @@ bool Up(std::string *why)
 {
 	rp_err e{};
 	snprintf(g_prefix, sizeof(g_prefix), "rpb%d", getpid() % 1000000);
-	g_spec.prefix = g_prefix;
-	g_spec.own_netns = 1;
-	g_spec.nnics = kRails;
-	for (int i = 0; i < kRails; i++) {
-		snprintf(g_nics[i], sizeof(g_nics[i]), "enp%ds0f0np0", 11 + i);
-		snprintf(g_gw[i], sizeof(g_gw[i]), "172.16.%d.254/16", 11 + i);
-		g_spec.nics[i].name = g_nics[i];
-		g_spec.nics[i].mtu = 9000;
-		g_spec.nics[i].gw_cidr[0] = g_gw[i];
-	}
+	rpt_seed_node(&g_seed, g_prefix, 1, kRails, 9000);
 	if (rp_sim_up(&g_spec, &e)) {
 		*why = e.msg;
 		return false;
@@ -78,7 +70,7 @@ void Plan(rp_rail_plan *p, int i)
 	char b[32];
 	memset(p, 0, sizeof(*p));
 	p->kind = RP_RAIL_MACVLAN;
-	snprintf(p->master, sizeof(p->master), "%.15s", g_nics[i - 1]);
+	snprintf(p->master, sizeof(p->master), "%.15s", g_seed.names[i - 1]);
 	snprintf(p->name, sizeof(p->name), "net%d", i);
 	p->mtu = 1500;
 	p->naddrs = 1;

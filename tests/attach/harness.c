@@ -2,20 +2,17 @@
 /* Shared helpers of the rails pipeline tests (see harness.h). */
 #include "harness.h"
 
-#include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "sim/node.h"
+#include "tests/common/exec.h"
 
 char ht_prefix[16], ht_node_ns[64], ht_state[128], ht_bindir[256], ht_srcdir[256];
 char ht_sysfs_env[320];
@@ -31,76 +28,29 @@ void ht_init(const char *tag)
 
 int ht_run(bool in_node, char *const argv[], char *const env[], const char *in, char **out)
 {
-	int pin[2], pout[2], status;
-	pid_t pid;
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
+	struct rpt_exec x = { .argv = (const char *const *)argv, .env = (const char *const *)env,
+			      .env_inherit = true, .stdin_text = in, .netns = in_node ? ht_node_ns : NULL,
+			      .out = RPT_CAPTURE, .err = RPT_INHERIT };
+	struct rpt_run r;
+	int ret = rpt_exec_run(&x, &r);
 
-	assert_non_null(buf);
-	assert_int_equal(pipe(pin), 0);
-	assert_int_equal(pipe(pout), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(pin[0], 0);
-		dup2(pout[1], 1);
-		close(pin[1]);
-		close(pout[0]);
-		if (in_node) {
-			int fd = open(ht_node_ns, O_RDONLY | O_CLOEXEC);
-			if (fd < 0 || setns(fd, CLONE_NEWNET) != 0)
-				_exit(126);
-		}
-		for (int i = 0; env && env[i]; i++)
-			putenv(env[i]);
-		execv(argv[0], argv);
-		_exit(127);
+	if (ret)
+		fail_msg("exec %s: %s", argv[0], strerror(-ret));
+	ret = r.status;
+	if (out) {
+		*out = r.out;
+		r.out = NULL;
 	}
-	close(pin[0]);
-	close(pout[1]);
-	if (in && *in) {
-		ssize_t w = write(pin[1], in, strlen(in));
-		assert_int_equal((size_t)w, strlen(in));
-	}
-	close(pin[1]);
-	for (;;) {
-		ssize_t r = read(pout[0], buf + len, cap - len - 1);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len + 1 == cap)
-			buf = realloc(buf, cap *= 2);
-	}
-	buf[len] = '\0';
-	close(pout[0]);
-	waitpid(pid, &status, 0);
-	if (out)
-		*out = buf;
-	else
-		free(buf);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-int ht_sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
+	rpt_run_free(&r);
+	return ret;
 }
 
 json_t *ht_ipj(const char *pod, const char *args)
 {
-	char cmd[512];
-	char *argv[] = { "/bin/sh", "-c", cmd, NULL };
 	char *out;
 	json_t *j;
 
-	snprintf(cmd, sizeof(cmd), "ip -n %s -j %s", pod, args);
-	assert_int_equal(ht_run(false, argv, NULL, NULL, &out), 0);
+	assert_int_equal(rpt_sh(&out, RPT_INHERIT, "ip -n %s -j %s", pod, args), 0);
 	j = json_loads(out[0] ? out : "[]", 0, NULL);
 	free(out);
 	assert_non_null(j);

@@ -20,10 +20,11 @@ extern char ht_sysfs_env[320];
 
 void ht_init(const char *tag);
 
-/* Run @argv (inside the node netns when @in_node) with @env extra, stdin @in; capture stdout
- * into *@out (malloc'd) when @out.  Returns the exit status (128+signal when killed). */
+/* Run @argv (inside the node netns when @in_node) with the caller's environment plus @env,
+ * stdin @in, stderr inherited; capture stdout into *@out (malloc'd) when @out (rpt_exec_run of
+ * tests/common/exec.h).  Returns the exit status (128+signal when killed); a program that could
+ * not be started (or a node netns that cannot be opened) fails the calling test. */
 int ht_run(bool in_node, char *const argv[], char *const env[], const char *in, char **out);
-int ht_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* `ip -n POD -j ARGS` parsed ("[]" when empty). */
 json_t *ht_ipj(const char *pod, const char *args);
 /* One CNI call of the plugin in the node netns; *@res the parsed stdout when @res. */

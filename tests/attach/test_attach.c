@@ -26,10 +26,11 @@
 
 #include "harness.h"
 #include "sim/node.h"
+#include "tests/common/exec.h"
+#include "tests/common/node.h"
 
 static char tiny[64];
-static struct rp_sim_spec spec;
-static char nic_names[8][16], gw_cidrs[8][32];
+static struct rpt_seed_node seed; /* the macvlan seed's 8 NICs, own netns, MTU 1500 */
 
 
 /* Leases held: IP addresses, and shared-RDMA user slots ("rdma:<resource>" pools). */
@@ -85,18 +86,9 @@ static int setup(void **st)
 
 	(void)st;
 	ht_init("rpa");
-	spec.prefix = ht_prefix;
-	spec.own_netns = 1;
-	spec.nnics = 8;
-	for (int i = 0; i < 8; i++) {
-		snprintf(nic_names[i], sizeof(nic_names[i]), "enp1%ds0f0np0", i + 1);
-		snprintf(gw_cidrs[i], sizeof(gw_cidrs[i]), "172.16.1%d.254/16", i + 1);
-		spec.nics[i].name = nic_names[i];
-		spec.nics[i].mtu = 1500;
-		spec.nics[i].gw_cidr[0] = gw_cidrs[i];
-	}
-	rp_sim_down(&spec, &e);
-	if (rp_sim_up(&spec, &e)) {
+	rpt_seed_node(&seed, ht_prefix, 1, 8, 1500);
+	rp_sim_down(&seed.spec, &e);
+	if (rp_sim_up(&seed.spec, &e)) {
 		print_message("sim up: %s\n", e.msg);
 		return -1;
 	}
@@ -105,13 +97,10 @@ static int setup(void **st)
 		snprintf(files[i], sizeof(files[i]), "%s/tests/data/macvlan-8rail/gpu%d.yaml", ht_srcdir, i + 1);
 	/* a pool with a single address on rail 5's subnet, outside gpu5-net15's range */
 	snprintf(tiny, sizeof(tiny), "/tmp/%s-tiny.yaml", ht_prefix);
-	{
-		FILE *f = fopen(tiny, "w");
-		assert_non_null(f);
-		fputs("apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\nmetadata:\n  name: tiny5\n"
-		      "spec:\n  subnet: 172.16.0.0/16\n  gateway: 172.16.15.254\n  ips:\n    - 172.16.15.250\n", f);
-		fclose(f);
-	}
+	assert_int_equal(rpt_write_file(tiny, "apiVersion: spiderpool.spidernet.io/v2beta1\nkind: SpiderIPPool\n"
+					       "metadata:\n  name: tiny5\nspec:\n  subnet: 172.16.0.0/16\n"
+					       "  gateway: 172.16.15.254\n  ips:\n    - 172.16.15.250\n"),
+			 0);
 	{
 		char bin[300], st2[200], rdma[400];
 		char *argv[] = { bin, "--state", st2, "--node", "node1", "apply", "-f", files[0], "-f", files[1], "-f",
@@ -140,7 +129,7 @@ static int teardown(void **st)
 		snprintf(name, sizeof(name), "%sp%d", ht_prefix, i);
 		ht_pod_del(name);
 	}
-	rp_sim_down(&spec, &e);
+	rp_sim_down(&seed.spec, &e);
 	unlink(ht_state);
 	unlink(tiny);
 	return 0;
@@ -264,7 +253,7 @@ static void test_add_check_del(void **st)
 	assert_int_equal(leases_held(), 8);
 	/* CHECK passes, then fails once someone deletes a rail's default route */
 	assert_int_equal(ht_cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
-	assert_int_equal(ht_sh("ip -n %s route del default table 103", pod), 0);
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %s route del default table 103", pod), 0);
 	assert_int_not_equal(ht_cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
 	/* DEL leaves nothing; a second DEL is fine */
 	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
@@ -328,7 +317,7 @@ static void test_fail_rail5_kernel(void **st)
 	(void)st;
 	snprintf(pod, sizeof(pod), "%sp4", ht_prefix);
 	ht_pod_add(pod, 4);
-	assert_int_equal(ht_sh("ip -n %s link add net5 type veth peer name x5", pod), 0);
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip -n %s link add net5 type veth peer name x5", pod), 0);
 	assert_int_not_equal(ht_cni("ADD", "c4", pod, "net1", conf, &res), 0);
 	assert_non_null(res);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));

@@ -353,3 +353,13 @@ char *rpt_read_file(const char *path, size_t *len)
 		*len = l;
 	return p;
 }
+
+int rpt_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) ? -errno : 0;
+}

@@ -76,6 +76,9 @@ int rpt_rm_rf(const char *path);
 /* The whole file, NUL-terminated (malloc'd; *@len, if not NULL, its length), or NULL with errno. */
 char *rpt_read_file(const char *path, size_t *len);
 
+/* Create or truncate @path (mode 0666 & ~umask) and write @text into it.  0 or -errno. */
+int rpt_write_file(const char *path, const char *text);
+
 #ifdef __cplusplus
 }
 #endif

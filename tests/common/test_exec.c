@@ -218,6 +218,16 @@ static void test_sh_and_files(void **st)
 	assert_int_equal(len, 2);
 	assert_string_equal(out, "x\n");
 	free(out);
+	/* rpt_write_file truncates what was there */
+	assert_int_equal(rpt_write_file(path, "longer text"), 0);
+	assert_int_equal(rpt_write_file(path, "yz"), 0);
+	out = rpt_read_file(path, &len);
+	assert_non_null(out);
+	assert_int_equal(len, 2);
+	assert_string_equal(out, "yz");
+	free(out);
+	snprintf(path, sizeof(path), "%s/a/none/f", tmp);
+	assert_int_equal(rpt_write_file(path, "x"), -ENOENT);
 	snprintf(path, sizeof(path), "%s/a", tmp);
 	assert_int_equal(rpt_rm_rf(path), 0);
 	assert_int_equal(access(path, F_OK), -1);
