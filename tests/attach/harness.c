@@ -57,6 +57,43 @@ json_t *ht_ipj(const char *pod, const char *args)
 	return j;
 }
 
+void ht_assert_pod_clean(const char *pod)
+{
+	json_t *links = ht_ipj(pod, "link show"), *rules = ht_ipj(pod, "rule show"), *l;
+	size_t i;
+
+	json_array_foreach(links, i, l) {
+		const char *n = json_string_value(json_object_get(l, "ifname"));
+		assert_true(strcmp(n, "lo") == 0 || strcmp(n, "eth0") == 0);
+	}
+	json_array_foreach(rules, i, l) {
+		const char *t = json_string_value(json_object_get(l, "table"));
+		assert_true(!strcmp(t, "local") || !strcmp(t, "main") || !strcmp(t, "default"));
+	}
+	json_decref(links);
+	json_decref(rules);
+}
+
+size_t ht_leases(const char *prefix, bool match)
+{
+	char *out;
+	json_t *j, *arr, *l;
+	size_t n = 0, i, plen = strlen(prefix);
+
+	assert_int_equal(ht_ctl(&out, "get", "leases", "-o", "json"), 0);
+	j = json_loads(out, 0, NULL);
+	free(out);
+	assert_non_null(j);
+	arr = json_is_array(j) ? j : json_object_get(j, "leases");
+	json_array_foreach(arr, i, l) {
+		const char *pool = json_string_value(json_object_get(l, "pool"));
+		bool hit = pool && !strncmp(pool, prefix, plen);
+		n += hit == match;
+	}
+	json_decref(j);
+	return n;
+}
+
 int ht_cni(const char *cmd, const char *cid, const char *pod, const char *ifname, const char *conf, json_t **res)
 {
 	char bin[300], e1[64], e2[160], e3[200], e4[64], e5[300], e6[200];

@@ -27,6 +27,11 @@ void ht_init(const char *tag);
 int ht_run(bool in_node, char *const argv[], char *const env[], const char *in, char **out);
 /* `ip -n POD -j ARGS` parsed ("[]" when empty). */
 json_t *ht_ipj(const char *pod, const char *args);
+/* Nothing of railpool's is left in @pod: only lo and eth0, only the local/main/default rules. */
+void ht_assert_pod_clean(const char *pod);
+/* Leases in the store (`railpoolctl get leases`) whose pool name starts with @prefix (@match)
+ * or does not (!@match): e.g. ("rdma:", true) counts shared-RDMA user slots. */
+size_t ht_leases(const char *prefix, bool match);
 /* One CNI call of the plugin in the node netns; *@res the parsed stdout when @res. */
 int ht_cni(const char *cmd, const char *cid, const char *pod, const char *ifname, const char *conf,
 	   json_t **res);

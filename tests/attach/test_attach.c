@@ -36,22 +36,7 @@ static struct rpt_seed_node seed; /* the macvlan seed's 8 NICs, own netns, MTU 1
 /* Leases held: IP addresses, and shared-RDMA user slots ("rdma:<resource>" pools). */
 static size_t leases_count(bool slots)
 {
-	char *out;
-	json_t *j, *arr, *l;
-	size_t n = 0, i;
-
-	assert_int_equal(ht_ctl(&out, "get", "leases", "-o", "json"), 0);
-	j = json_loads(out, 0, NULL);
-	free(out);
-	assert_non_null(j);
-	arr = json_is_array(j) ? j : json_object_get(j, "leases");
-	json_array_foreach(arr, i, l) {
-		const char *pool = json_string_value(json_object_get(l, "pool"));
-		bool slot = pool && !strncmp(pool, "rdma:", 5);
-		n += slot == slots;
-	}
-	json_decref(j);
-	return n;
+	return ht_leases("rdma:", slots);
 }
 
 /* IP leases held; every rail of the seed set is also a shared-RDMA user (one slot each) */
@@ -216,23 +201,6 @@ static void assert_pod_rails(const char *pod, json_t *result)
 	json_decref(rules);
 }
 
-static void assert_pod_clean(const char *pod)
-{
-	json_t *links = ht_ipj(pod, "link show"), *rules = ht_ipj(pod, "rule show"), *l;
-	size_t i;
-
-	json_array_foreach(links, i, l) {
-		const char *n = json_string_value(json_object_get(l, "ifname"));
-		assert_true(strcmp(n, "lo") == 0 || strcmp(n, "eth0") == 0);
-	}
-	json_array_foreach(rules, i, l) {
-		const char *t = json_string_value(json_object_get(l, "table"));
-		assert_true(!strcmp(t, "local") || !strcmp(t, "main") || !strcmp(t, "default"));
-	}
-	json_decref(links);
-	json_decref(rules);
-}
-
 static void test_add_check_del(void **st)
 {
 	char pod[32];
@@ -257,7 +225,7 @@ static void test_add_check_del(void **st)
 	assert_int_not_equal(ht_cni("CHECK", "c1", pod, "net1", conf, NULL), 0);
 	/* DEL leaves nothing; a second DEL is fine */
 	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
 	assert_int_equal(leases_count(true), 0);
 	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
@@ -299,7 +267,7 @@ static void test_fail_rail5_mtu(void **st)
 	assert_non_null(res);
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 103);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
 	json_decref(res);
 	ht_pod_del(pod);
@@ -360,7 +328,7 @@ static void test_fail_rail5_exhausted(void **st)
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 100);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "tiny5"));
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
-	assert_pod_clean(pod6);
+	ht_assert_pod_clean(pod6);
 	assert_int_equal(leases_held(), 8); /* only c5's */
 	assert_int_equal(ht_cni("DEL", "c5", pod5, "net1", conf, NULL), 0);
 	assert_int_equal(leases_held(), 0);
@@ -409,7 +377,7 @@ static void test_single_rail(void **st)
 	json_decref(links);
 	assert_int_equal(leases_held(), 1);
 	assert_int_equal(ht_cni("DEL", "c7", pod, "net5", c5, NULL), 0);
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_int_equal(leases_held(), 0);
 	ht_pod_del(pod);
 }

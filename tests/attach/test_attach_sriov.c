@@ -137,22 +137,7 @@ static void assert_vfs_home(void)
 
 static size_t leases_of(const char *pool_prefix)
 {
-	char *out;
-	json_t *j, *arr, *l;
-	size_t n = 0, i;
-
-	assert_int_equal(ht_ctl(&out, "get", "leases", "-o", "json"), 0);
-	j = json_loads(out, 0, NULL);
-	free(out);
-	assert_non_null(j);
-	arr = json_is_array(j) ? j : json_object_get(j, "leases");
-	json_array_foreach(arr, i, l) {
-		const char *pool = json_string_value(json_object_get(l, "pool"));
-		bool slot = pool && !strncmp(pool, "vf:", 3);
-		n += pool_prefix ? slot : !slot;
-	}
-	json_decref(j);
-	return n;
+	return ht_leases("vf:", pool_prefix != NULL);
 }
 #define ip_leases() leases_of(NULL)
 #define vf_leases() leases_of("vf:")
@@ -393,23 +378,6 @@ static void assert_pod_vfs(const char *pod, json_t *result, unsigned mtu, uint32
 	json_decref(hl);
 }
 
-static void assert_pod_clean(const char *pod)
-{
-	json_t *links = ht_ipj(pod, "link show"), *rules = ht_ipj(pod, "rule show"), *l;
-	size_t i;
-
-	json_array_foreach(links, i, l) {
-		const char *n = json_string_value(json_object_get(l, "ifname"));
-		assert_true(strcmp(n, "lo") == 0 || strcmp(n, "eth0") == 0);
-	}
-	json_array_foreach(rules, i, l) {
-		const char *t = json_string_value(json_object_get(l, "table"));
-		assert_true(!strcmp(t, "local") || !strcmp(t, "main") || !strcmp(t, "default"));
-	}
-	json_decref(links);
-	json_decref(rules);
-}
-
 /* `railpoolctl get resources`: 12 allocatable VFs per resource, as the seed's node shows. */
 static void test_resources(void **st)
 {
@@ -533,7 +501,7 @@ static void test_8rail(void **st)
 	m0 = nmoves;
 	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	assert_rdma_moves(m0, used, ino_of(ht_node_ns));
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_vfs_home();
 	assert_int_equal(ip_leases(), 0);
 	assert_int_equal(vf_leases(), 0);
@@ -607,7 +575,7 @@ static void test_exhaustion(void **st)
 	msg = json_string_value(json_object_get(res, "msg"));
 	assert_non_null(strstr(msg, "spidernet.io/eno3np1"));
 	assert_non_null(strstr(msg, "12"));
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_int_equal(vf_leases(), NPF * NVF);
 	assert_int_equal(ip_leases(), NPF * NVF);
 	hl = node_links();
@@ -667,11 +635,11 @@ static void test_single_rail_device_id(void **st)
 	assert_non_null(res);
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 102);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), pci));
-	assert_pod_clean(pod2);
+	ht_assert_pod_clean(pod2);
 	assert_int_equal(vf_leases(), 1);
 	assert_int_equal(ip_leases(), 1);
 	assert_int_equal(ht_cni("DEL", "s1", pod, "net3", c1, NULL), 0);
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_vfs_home();
 	assert_int_equal(vf_leases(), 0);
 	assert_int_equal(ip_leases(), 0);
@@ -748,7 +716,7 @@ static void test_vf_settings(void **st)
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "rails[0].trust"));
 	json_decref(res);
 	assert_int_equal(ht_cni("DEL", "vs", pod, "net1", conf, NULL), 0);
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_vfs_home();
 	rp_sim_nlsrv_lock(srv);
 	for (p = 1; p <= 2; p++)
@@ -788,7 +756,7 @@ static void test_fail_rail5_mtu(void **st)
 	assert_non_null(res);
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 103);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_vfs_home();
 	assert_int_equal(vf_leases(), 0);
 	assert_int_equal(ip_leases(), 0);
@@ -858,7 +826,7 @@ static void test_rdma_mode_wrong(void **st)
 	assert_non_null(res);
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 104);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "rdma system set netns exclusive"));
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_vfs_home();
 	assert_int_equal(vf_leases(), 0);
 	assert_int_equal(ip_leases(), 0);
@@ -919,7 +887,7 @@ static void test_exclusive_scheme(void **st)
 	json_decref(main_rt);
 	assert_int_equal(ht_cni("CHECK", "e7", pod, "net1", conf, NULL), 0);
 	assert_int_equal(ht_cni("DEL", "e7", pod, "net1", conf, NULL), 0);
-	assert_pod_clean(pod);
+	ht_assert_pod_clean(pod);
 	assert_vfs_home();
 	assert_int_equal(vf_leases(), 0);
 	assert_int_equal(ip_leases(), 0);
