@@ -313,7 +313,10 @@ scan_key(struct rp_store *s, const struct rp_key_ctx *kc, uint32_t self,
 			if ((os != O_RESERVED && os != O_RELEASING) || (st & O_LOST))
 				break;
 			if (!rp_store_proc_alive(s, O_PAYLOAD(st))) {
-				rp_store_owner_finish(s, i, st);
+				/* a read-only handle's mapping is PROT_READ: it only looks past the
+				 * dead record; the next writer (or sweep) finishes it */
+				if (!s->rdonly)
+					rp_store_owner_finish(s, i, st);
 				break;
 			}
 			if (self != UINT32_MAX && os == O_RESERVED && d > self_dist) {
