@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include "core/errors.h"
 #include "core/owner_data.h"
@@ -292,12 +291,8 @@ static uint32_t rail_master_addrs(const struct pod *p, unsigned i, struct rp_add
 
 static void owner_data_fill(const struct pod *p, const struct rail *r, struct rp_owner_data *d)
 {
-	memset(d, 0, sizeof(*d));
-	d->version = RP_OWNER_DATA_VERSION;
-	d->kind = RP_OWNER_KIND_RAILS;
+	rp_owner_data_init(d, RP_OWNER_KIND_RAILS, p->conf->name);
 	d->rail = (uint8_t)r->idx;
-	d->net_hash = XXH64(p->conf->name, strlen(p->conf->name), 0);
-	scopy(d->net_name, sizeof(d->net_name), p->conf->name);
 }
 
 static int reserve_family(struct pod *p, struct rail *r, uint8_t fam, struct rp_err *e)
@@ -624,11 +619,6 @@ static int build_plan(struct pod *p, const struct rail *r, struct rp_rail_plan *
 	return 0;
 }
 
-static int mac_str(const uint8_t mac[6], char *buf, size_t len)
-{
-	return snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-}
-
 static int build_result(struct pod *p, const struct rp_rail_plan *plans, const struct rp_rail_result *res,
 			json_t **out, struct rp_err *e)
 {
@@ -641,7 +631,7 @@ static int build_result(struct pod *p, const struct rp_rail_plan *plans, const s
 		const struct rp_rail_plan *pl = &plans[i];
 		json_t *o = json_object();
 
-		mac_str(res[i].mac, mac, sizeof(mac));
+		rp_nl_mac_str(res[i].mac, mac, sizeof(mac));
 		if (!o || json_object_set_new(o, "name", json_string(pl->name)) ||
 		    json_object_set_new(o, "mac", json_string(mac)) ||
 		    json_object_set_new(o, "sandbox", json_string(p->env->netns)) ||
@@ -1018,7 +1008,7 @@ static void gc_restore_vfs(struct pod *p, struct gc_arg *g)
 
 static int attach_gc(struct pod *p, struct rp_err *e)
 {
-	struct gc_arg g = {.conf = p->conf, .net_hash = XXH64(p->conf->name, strlen(p->conf->name), 0)};
+	struct gc_arg g = {.conf = p->conf, .net_hash = rp_owner_net_hash(p->conf->name)};
 	struct rp_sweep_stats st;
 	int ret;
 

@@ -266,8 +266,7 @@ static int run_probes(const char *netns, const struct rp_rail_plan *plans, unsig
 		const struct rp_nl_probe *q = &pr[j];
 		bool v6 = q->local.family == RP_FAM_V6;
 		if (q->conflict_result) {
-			const uint8_t *m = q->conflict_mac;
-			snprintf(b2, sizeof(b2), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+			rp_nl_mac_str(q->conflict_mac, b2, sizeof(b2));
 			return rp_err_set(e, -EADDRINUSE, "rail %u (%s): address %s is already in use by %s (answered %s)",
 					  rail[j] + 1, q->ifname, rp_nl_ip_str(&q->local, b1, sizeof(b1)), b2, v6 ? "NDP" : "ARP");
 		}

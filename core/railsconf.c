@@ -3,6 +3,7 @@
 #include "core/railsconf.h"
 
 #include <errno.h>
+#include <netinet/ether.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -176,20 +177,15 @@ static int get_vf_settings(const json_t *r, const char *path, struct rp_railscon
 		return rc;
 	out->vlan_qos = json_object_get(r, "vlanQoS") ? (int32_t)qos : -1;
 	if (m) {
-		unsigned b[6];
-		char tail;
+		struct ether_addr a;
 
-		if (!json_is_string(m) ||
-		    sscanf(json_string_value(m), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-			   &b[5], &tail) != 6 ||
-		    strlen(json_string_value(m)) != 17)
+		if (!json_is_string(m) || !ether_aton_r(json_string_value(m), &a))
 			return bad(e, CNI_ERR_INVALID_CONFIG, "%smac must be a MAC address like \"02:00:00:00:00:01\"",
 				   path);
-		if (b[0] & 1)
+		if (a.ether_addr_octet[0] & 1)
 			return bad(e, CNI_ERR_INVALID_CONFIG, "%smac %s is a multicast address; a VF needs a unicast MAC",
 				   path, json_string_value(m));
-		for (int i = 0; i < 6; i++)
-			out->mac[i] = (uint8_t)b[i];
+		memcpy(out->mac, a.ether_addr_octet, 6);
 		out->has_mac = true;
 	}
 	return 0;

@@ -29,6 +29,12 @@ static int alen(int af)
 	return af == AF_INET ? 4 : 16;
 }
 
+const char *rp_nl_mac_str(const uint8_t m[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
+
 const char *rp_nl_ip_str(const struct rp_ip *ip, char *buf, size_t len)
 {
 	int af = rp_nl_af(ip);

@@ -186,6 +186,8 @@ int rp_nl_errno(int nlerr);
 int rp_nl_af(const struct rp_ip *ip);
 /* "172.16.11.3" / "fd00::3" into @buf (>= 46 bytes); returns @buf. */
 const char *rp_nl_ip_str(const struct rp_ip *ip, char *buf, size_t len);
+/* "02:52:50:00:00:01" (as `ip link` prints it) into @buf (>= 18 bytes); returns @buf. */
+const char *rp_nl_mac_str(const uint8_t mac[6], char *buf, size_t len);
 
 struct rp_nl_macvlan {
 	const char *name;     /* final name inside the target namespace */

@@ -313,6 +313,12 @@ static int rdma_dev_make(struct rp_sim_sysfs *s, const char *pcidir, const char 
 	return rc;
 }
 
+/* PCI address of VF @v of PF @p (0-based): PF p is bus 0x86 + p, its VFs 8 functions a slot. */
+static void vf_pci(char out[16], uint32_t p, uint32_t v)
+{
+	snprintf(out, 16, "0000:%02x:%02x.%u", 0x86 + p, 1 + v / 8, v % 8);
+}
+
 static int vf_create(struct rp_sim_sysfs *s, uint32_t p, uint32_t v, struct rp_err *e)
 {
 	struct sim_pf *pf = &s->pf[p];
@@ -320,7 +326,7 @@ static int vf_create(struct rp_sim_sysfs *s, uint32_t p, uint32_t v, struct rp_e
 	char pci[16], dir[PATH_MAX], tgt[PATH_MAX], peer[16];
 	int rc;
 
-	snprintf(pci, sizeof(pci), "0000:%02x:%02x.%u", 0x86 + p, 1 + v / 8, v % 8);
+	vf_pci(pci, p, v);
 	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", s->root, pci);
 	snprintf(vf->netdev, sizeof(vf->netdev), "%sp%uv%u", s->prefix, p + 1, v);
 	rc = mkdirf("%s/net/%s", dir, vf->netdev);
@@ -361,7 +367,7 @@ static void vf_remove(struct rp_sim_sysfs *s, uint32_t p, uint32_t v)
 		return;
 	if (s->o.real_netdevs)
 		link_del(s, vf->netdev);
-	snprintf(pci, sizeof(pci), "0000:%02x:%02x.%u", 0x86 + p, 1 + v / 8, v % 8);
+	vf_pci(pci, p, v);
 	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s", s->root, pci);
 	rm_tree(dir);
 	snprintf(dir, sizeof(dir), "%s/bus/pci/devices/%s/virtfn%u", s->root, pf->pci, v);
@@ -565,7 +571,7 @@ int rp_sim_sysfs_vf_pci(const struct rp_sim_sysfs *s, uint32_t pf, uint32_t vf, 
 {
 	if (!get_vf(s, pf, vf))
 		return -ENOENT;
-	snprintf(out, 16, "0000:%02x:%02x.%u", 0x86 + pf - 1, 1 + vf / 8, vf % 8);
+	vf_pci(out, pf - 1, vf);
 	return 0;
 }
 
