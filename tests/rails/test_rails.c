@@ -138,7 +138,7 @@ static void make_plan(struct rp_rail_plan *p, int i, bool v4, bool v6)
 
 	memset(p, 0, sizeof(*p));
 	p->kind = RP_RAIL_MACVLAN;
-	snprintf(p->master, sizeof(p->master), "%s", node.names[i - 1]);
+	assert_true(snprintf(p->master, sizeof(p->master), "%s", node.names[i - 1]) < (int)sizeof(p->master));
 	snprintf(p->name, sizeof(p->name), "net%d", i);
 	p->mtu = i <= 4 ? 1500 : 0;
 	if (v4) {

@@ -477,6 +477,7 @@ static int ctr_setup(char *why, size_t len)
 {
 	char conf[2048], path[256], sock[256], log[256], script[2048];
 	struct stat sb;
+	int n;
 
 	if (stat("/etc/cni/net.d", &sb) != 0 || stat("/opt", &sb) != 0) {
 		/* ctr reads its CNI config from the fixed /etc/cni/net.d and plugins from /opt/cni/bin:
@@ -531,7 +532,7 @@ static int ctr_setup(char *why, size_t len)
 	}
 	/* The container prints its view, says it is ready and waits for "go" (both files in the
 	 * rootfs, a host dir), so the store can be read while the rails exist. */
-	snprintf(script, sizeof(script),
+	n = snprintf(script, sizeof(script),
 		 "set -e\n"
 		 "mount --bind %s/net /etc/cni/net.d\n"
 		 "mount -t tmpfs rpr-opt /opt\n"
@@ -540,6 +541,7 @@ static int ctr_setup(char *why, size_t len)
 		 "exec ctr --address %s --namespace %s run --rm --cni --fifo-dir %s/fifo --runc-root %s/runc"
 		 " --rootfs %s/rootfs %sc1 /bin/sh -c '%s touch /tmp/ready; while [ ! -e /tmp/go ]; do sleep 0.2; done'\n",
 		 tmp, bindir, sock, prefix, tmp, tmp, tmp, prefix, view_cmd());
+	assert_true(n > 0 && n < (int)sizeof(script));
 	snprintf(path, sizeof(path), "%s/ctr-run.sh", tmp);
 	write_file(path, script);
 	return 0;
