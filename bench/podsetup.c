@@ -130,8 +130,9 @@ static int spawn_child(void *arg)
  * Spawn (clone with CLONE_VM|CLONE_VFORK, as the Go runtimes of containerd and CRI-O start CNI
  * plugins: no copy of this process's page tables), enter the node namespace, exec @path with
  * @envp and @conf on stdin; collect stdout into @out (NUL-terminated, truncated to @outlen).
- * Returns the exit status (-1: did not run); with spawn_fork, raises *@rss_kb to the child's peak
- * RSS (wait4: includes the children it waited for, i.e. host-local under macvlan).  Thread-safe: every fd is
+ * Returns the exit status (-1: did not run); adds the child's CPU time (user + system, wait4:
+ * with the children it waited for, i.e. host-local under macvlan) to *@cpu_ns; with spawn_fork,
+ * raises *@rss_kb to the child's peak RSS (the same way).  Thread-safe: every fd is
  * O_CLOEXEC so a concurrent child cannot hold our pipe open.
  * Deliberately not tests/common's rpt_exec_run: each call is a timed operation (and the exec
  * floor is timed through it), and the harness would add work inside that window: it forks, opens
@@ -140,7 +141,7 @@ static int spawn_child(void *arg)
  * Nor can it send stderr to a file (stats_out).
  */
 static int run_cni(const char *path, char *const envp[], const char *conf, char *out, size_t outlen,
-		   long *rss_kb)
+		   long *rss_kb, uint64_t *cpu_ns)
 {
 	char *argv[] = {(char *)path, NULL};
 	char *sargv[] = {"/usr/bin/strace", "-f", "-qq", "-yy", "-A", "-e", "trace=sendmsg,sendto,sendmmsg", "-o",
@@ -203,6 +204,8 @@ static int run_cni(const char *path, char *const envp[], const char *conf, char 
 	}
 	if (spawn_fork && ru.ru_maxrss > *rss_kb)
 		*rss_kb = ru.ru_maxrss;
+	*cpu_ns += (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000u +
+		   (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000u;
 	if (WIFEXITED(st))
 		ret = WEXITSTATUS(st);
 	return ret;
@@ -233,7 +236,7 @@ struct run {
 	pthread_cond_t cv;
 	struct pod *pods;
 	int32_t *owner;      /* 65536: which pod (+1) holds 172.16.x.y now; under mu */
-	uint64_t *add_ns, *del_ns;
+	uint64_t *add_ns, *del_ns, *add_cpu, *del_cpu; /* wall and CPU time per pod op */
 	atomic_int nadd, ndel;
 	atomic_int failures, dups, bad_results;
 	atomic_long rss_kb;
@@ -308,7 +311,7 @@ static void drop_addrs(struct run *r, int pod)
 }
 
 /* One pod's ADD or DEL as the runtime sees it; returns 0 when every process exited 0. */
-static int pod_op(struct run *r, int pod, int del, char *out, size_t outlen)
+static int pod_op(struct run *r, int pod, int del, char *out, size_t outlen, uint64_t *cpu_ns)
 {
 	char e_cmd[32], e_cid[64], e_ns[128], e_if[32], e_path[PATH_MAX + 16], e_state[340], ns[64];
 	char *envp[] = {e_cmd, e_cid, e_ns, e_if, e_path, e_state, "RAILPOOL_NODE=node1", "PATH=/usr/bin:/bin",
@@ -325,7 +328,7 @@ static int pod_op(struct run *r, int pod, int del, char *out, size_t outlen)
 		snprintf(e_if, sizeof(e_if), "CNI_IFNAME=net1");
 		snprintf(e_path, sizeof(e_path), "CNI_PATH=%s", cni_dir);
 		snprintf(e_state, sizeof(e_state), "RAILPOOL_STATE=%s", store_path);
-		st = run_cni(rp_path, envp, rp_conf, out, outlen, &rss);
+		st = run_cni(rp_path, envp, rp_conf, out, outlen, &rss, cpu_ns);
 		if (st != 0)
 			note_failure(r, del ? "railpool DEL" : "railpool ADD", pod, st, out);
 		else if (!del)
@@ -341,7 +344,7 @@ static int pod_op(struct run *r, int pod, int del, char *out, size_t outlen)
 			int rail = del ? nrails - 1 - k : k, s;
 
 			snprintf(e_if, sizeof(e_if), "CNI_IFNAME=net%d", rail + 1);
-			s = run_cni(mv, envp, ref_conf[rail], out, outlen, &rss);
+			s = run_cni(mv, envp, ref_conf[rail], out, outlen, &rss, cpu_ns);
 			if (s != 0) {
 				note_failure(r, del ? "macvlan DEL" : "macvlan ADD", pod, s, out);
 				st = s;
@@ -375,14 +378,19 @@ static void *worker(void *arg)
 				pthread_cond_wait(&r->cv, &r->mu);
 			pthread_mutex_unlock(&r->mu);
 		}
+		uint64_t cpu = 0;
 		t0 = now_ns();
-		int st = pod_op(r, o->pod, o->del, out, sizeof(out));
+		int st = pod_op(r, o->pod, o->del, out, sizeof(out), &cpu);
 		uint64_t dt = now_ns() - t0;
 		if (o->del) {
-			r->del_ns[atomic_fetch_add(&r->ndel, 1)] = dt;
+			int k = atomic_fetch_add(&r->ndel, 1);
+			r->del_ns[k] = dt;
+			r->del_cpu[k] = cpu;
 			drop_addrs(r, o->pod);
 		} else {
-			r->add_ns[atomic_fetch_add(&r->nadd, 1)] = dt;
+			int k = atomic_fetch_add(&r->nadd, 1);
+			r->add_ns[k] = dt;
+			r->add_cpu[k] = cpu;
 			pthread_mutex_lock(&r->mu);
 			atomic_store(&r->pods[o->pod].state, st == 0 ? POD_ADDED : POD_FAILED);
 			pthread_cond_broadcast(&r->cv);
@@ -652,7 +660,7 @@ static struct pct percentiles(uint64_t *v, int n)
 
 struct result {
 	int plugin, mode, conc;
-	struct pct add, del;
+	struct pct add, del, add_cpu, del_cpu;
 	double wall_s, add_wall_s, del_wall_s, pods_per_s;
 	long store_peak, store_end, rss_kb;
 	int failures, dups, bad_results, leases_left, node_links_left, pod_links_left;
@@ -675,7 +683,9 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 	r.owner = calloc(65536, sizeof(*r.owner));
 	r.add_ns = calloc((size_t)npods, sizeof(*r.add_ns));
 	r.del_ns = calloc((size_t)npods, sizeof(*r.del_ns));
-	if (!r.ops || !r.pods || !r.owner || !r.add_ns || !r.del_ns)
+	r.add_cpu = calloc((size_t)npods, sizeof(*r.add_cpu));
+	r.del_cpu = calloc((size_t)npods, sizeof(*r.del_cpu));
+	if (!r.ops || !r.pods || !r.owner || !r.add_ns || !r.del_ns || !r.add_cpu || !r.del_cpu)
 		goto out;
 	if ((ret = make_pods()) || (plugin == PLUG_RAILPOOL && r.seq > 0 && (ret = apply_store(r.seq))))
 		goto out;
@@ -720,8 +730,10 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 		char out[16384];
 
 		spawn_fork = 1;
-		pod_op(&r, 0, 0, out, sizeof(out));
-		pod_op(&r, 0, 1, out, sizeof(out));
+		uint64_t cpu = 0;
+
+		pod_op(&r, 0, 0, out, sizeof(out), &cpu);
+		pod_op(&r, 0, 1, out, sizeof(out), &cpu);
 		spawn_fork = 0;
 	}
 
@@ -730,6 +742,8 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 	res->conc = conc;
 	res->add = percentiles(r.add_ns, atomic_load(&r.nadd));
 	res->del = percentiles(r.del_ns, atomic_load(&r.ndel));
+	res->add_cpu = percentiles(r.add_cpu, atomic_load(&r.nadd));
+	res->del_cpu = percentiles(r.del_cpu, atomic_load(&r.ndel));
 	res->wall_s = r.wall_s;
 	res->add_wall_s = r.add_wall_s;
 	res->del_wall_s = r.del_wall_s;
@@ -757,6 +771,8 @@ out:
 	free(r.owner);
 	free(r.add_ns);
 	free(r.del_ns);
+	free(r.add_cpu);
+	free(r.del_cpu);
 	pthread_cond_destroy(&r.cv);
 	pthread_mutex_destroy(&r.mu);
 	return ret;
@@ -766,12 +782,14 @@ out:
  * + wait4, as timed for the plugins (median of 41).  busybox is static; it runs its `true` applet
  * when called through a link named true.  Without busybox: /bin/true (dynamic, a little more). */
 static const char *floor_bin = "/bin/true";
+static double floor_cpu_ms; /* its CPU time (user + system), p50 */
 
 static double exec_floor_ms(void)
 {
 	char *envp[] = {"PATH=/usr/bin:/bin", NULL}, out[64];
 	static char link[PATH_MAX];
 	uint64_t v[41];
+	uint64_t cpu[41];
 	long rss = 0;
 
 	snprintf(link, sizeof(link), "%s/true", dir);
@@ -779,10 +797,12 @@ static double exec_floor_ms(void)
 		floor_bin = link;
 	for (int i = 0; i < 41; i++) {
 		uint64_t t0 = now_ns();
-		if (run_cni(floor_bin, envp, "/dev/null", out, sizeof(out), &rss) != 0)
+		cpu[i] = 0;
+		if (run_cni(floor_bin, envp, "/dev/null", out, sizeof(out), &rss, &cpu[i]) != 0)
 			return -1;
 		v[i] = now_ns() - t0;
 	}
+	floor_cpu_ms = percentiles(cpu, 41).p50;
 	return percentiles(v, 41).p50;
 }
 
@@ -933,7 +953,9 @@ static int syscall_counts(int plugin, int *add_n, int *del_n, int *add_socks, in
 			strace_out = path[k];
 		else
 			stats_out = path[k];
-		pod_op(&r, 0, k, out, sizeof(out));
+		uint64_t cpu = 0;
+
+		pod_op(&r, 0, k, out, sizeof(out), &cpu);
 	}
 	strace_out = stats_out = NULL;
 	if (plugin == PLUG_REF) {
@@ -1140,12 +1162,12 @@ static int nl_socks[2][2] = {{-1, -1}, {-1, -1}}; /* distinct netlink sockets th
 static void print_json(const struct result *res, int nres, const char *load, const char *started)
 {
 	printf("{\"bench\":\"podsetup\",\"started\":\"%s\",\"nproc\":%ld,\"loadavg\":\"%s\",\"pods\":%d,\"rails\":%d,"
-	       "\"exec_floor_ms\":%.3f,\"exec_floor_binary\":\"%s\",\"macvlan_create_ms\":%.3f,\"macvlan_delete_ms\":%.3f,"
+	       "\"exec_floor_ms\":%.3f,\"exec_floor_cpu_ms\":%.3f,\"exec_floor_binary\":\"%s\",\"macvlan_create_ms\":%.3f,\"macvlan_delete_ms\":%.3f,"
 	       "\"netlink_sends_per_pod\":{\"railpool\":{\"add\":%d,\"del\":%d,\"add_sockets\":%d,"
 	       "\"del_sockets\":%d,\"add_max_per_namespace\":%d,\"del_max_per_namespace\":%d,\"add_recv_calls\":%d,"
 	       "\"del_recv_calls\":%d,\"counted_by\":\"plugin\"},\"reference\":{\"add\":%d,\"del\":%d,\"add_sockets\":%d,\"del_sockets\":%d}},"
 	       "\"pools_widened\":%s,\"railpool\":\"%s\",\"reference\":\"%s/macvlan + host-local\",\"runs\":[",
-	       started, sysconf(_SC_NPROCESSORS_ONLN), load, npods, nrails, floor_ms, floor_bin, mv_create_ms, mv_delete_ms,
+	       started, sysconf(_SC_NPROCESSORS_ONLN), load, npods, nrails, floor_ms, floor_cpu_ms, floor_bin, mv_create_ms, mv_delete_ms,
 	       nl_sends[0][0], nl_sends[0][1], nl_socks[0][0], nl_socks[0][1], nl_maxper[0],
 	       nl_maxper[1], nl_recvs[0], nl_recvs[1], nl_sends[1][0],
 	       nl_sends[1][1], nl_socks[1][0], nl_socks[1][1], need_wide() ? "true" : "false", rp_path,
@@ -1158,6 +1180,10 @@ static void print_json(const struct result *res, int nres, const char *load, con
 		print_pct_json("add", &r->add);
 		putchar(',');
 		print_pct_json("del", &r->del);
+		putchar(',');
+		print_pct_json("add_cpu", &r->add_cpu);
+		putchar(',');
+		print_pct_json("del_cpu", &r->del_cpu);
 		printf(",\"wall_s\":%.3f,\"pods_per_s\":%.2f", r->wall_s, r->pods_per_s);
 		if (r->mode == MODE_BURST)
 			printf(",\"add_pods_per_s\":%.2f,\"del_pods_per_s\":%.2f", r->add_wall_s > 0 ? npods / r->add_wall_s : 0,
@@ -1198,8 +1224,8 @@ static void print_table(const struct result *res, int nres, const char *load, co
 	       sysconf(_SC_NPROCESSORS_ONLN), load, started,
 	       need_wide() ? "; pools widened beyond the seed's 200 addresses per rail" : "");
 	printf("times in ms per pod (one ADD / DEL as the runtime sees it); floor: spawn+setns+exec+wait of %s "
-	       "%.2f ms (%s); kernel alone: one macvlan created in a pod netns %.2f ms, deleted %.2f ms\n", floor_bin,
-	       floor_ms, strcmp(floor_bin, "/bin/true") ? "busybox, static" : "dynamic", mv_create_ms, mv_delete_ms);
+	       "%.2f ms, CPU %.2f ms (%s); kernel alone: one macvlan created in a pod netns %.2f ms, deleted %.2f ms\n",
+	       floor_bin, floor_ms, floor_cpu_ms, strcmp(floor_bin, "/bin/true") ? "busybox, static" : "dynamic", mv_create_ms, mv_delete_ms);
 	printf("%-18s %-5s %2s | %7s %7s %7s %7s | %7s %7s %7s %7s | %7s %9s %8s %8s | %s\n", "plugin", "mode",
 	       "C", "ADD p50", "p90", "p99", "max", "DEL p50", "p90", "p99", "max", "pods/s", "store KiB", "(end)",
 	       "RSS KiB", "checks");
@@ -1234,14 +1260,15 @@ static void print_table(const struct result *res, int nres, const char *load, co
 		if (a->plugin != PLUG_RAILPOOL)
 			continue;
 		printf("summary: %d pods x %d rails, %s, C=%d: railpool ADD p50 %.2f ms p99 %.2f ms, DEL p50 %.2f ms p99 "
-		       "%.2f ms, %.1f pods/s, checks %s",
+		       "%.2f ms, %.1f pods/s, CPU p50 ADD %.2f ms DEL %.2f ms (floor %.2f), checks %s",
 		       npods, nrails, mode_name[a->mode], a->conc, a->add.p50, a->add.p99, a->del.p50, a->del.p99,
-		       a->pods_per_s, a->ok ? "ok" : "FAILED");
+		       a->pods_per_s, a->add_cpu.p50, a->del_cpu.p50, floor_cpu_ms, a->ok ? "ok" : "FAILED");
 		if (b && b->plugin == PLUG_REF)
 			printf("; vs macvlan+host-local: ADD %.1fx (p50) %.1fx (p99), DEL %.1fx (p50) %.1fx (p99), pods/s "
-			       "%.1fx, reference checks %s",
+			       "%.1fx, CPU ADD %.1fx DEL %.1fx, reference checks %s",
 			       ratio(b->add.p50, a->add.p50), ratio(b->add.p99, a->add.p99), ratio(b->del.p50, a->del.p50),
-			       ratio(b->del.p99, a->del.p99), ratio(a->pods_per_s, b->pods_per_s), b->ok ? "ok" : "FAILED");
+			       ratio(b->del.p99, a->del.p99), ratio(a->pods_per_s, b->pods_per_s),
+			       ratio(b->add_cpu.p50, a->add_cpu.p50), ratio(b->del_cpu.p50, a->del_cpu.p50), b->ok ? "ok" : "FAILED");
 		printf("\n");
 	}
 }

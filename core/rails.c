@@ -297,7 +297,7 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 	/* Masters first: a wrong master or MTU is refused before anything is touched. */
 	for (unsigned i = 0; i < n; i++)
 		names[i] = plans[i].master;
-	if ((err = rp_nl_links_get(host, names, n, mli, e)))
+	if ((err = rp_nl_links_brief(host, names, n, RP_NL_BRIEF_MTU, mli, e)))
 		return rp_err_prefix(e, "rails: host interfaces: ");
 	/* A moved device (SR-IOV VF) may be raised up to its PF's MTU, which its caller checked
 	 * (core/sriov.h); a macvlan can never exceed its master's current MTU. */

@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -257,6 +260,40 @@ int rp_nl_dump_rules(struct rp_nl_sock *s, int family, int (*fn)(const struct rp
 static int link_get_cb(const struct nlmsghdr *h, void *arg)
 {
 	return rp_nl_link_parse(h, arg);
+}
+
+int rp_nl_links_brief(struct rp_nl_sock *s, const char *const *names, size_t n, unsigned what,
+		      struct rp_nl_link_info *out, struct rp_err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ifreq r;
+		size_t len = names[i] ? strnlen(names[i], IFNAMSIZ) : 0;
+
+		memset(&out[i], 0, sizeof(out[i]));
+		if (!len || len >= IFNAMSIZ)
+			return rp_err_set(e, -EINVAL, "get link '%s': bad interface name", names[i] ? names[i] : "");
+		memset(&r, 0, sizeof(r));
+		memcpy(r.ifr_name, names[i], len);
+		if (ioctl(s->fd, SIOCGIFINDEX, &r) < 0)
+			goto fail;
+		out[i].ifindex = r.ifr_ifindex;
+		memcpy(out[i].name, names[i], len);
+		if ((what & RP_NL_BRIEF_MTU) && ioctl(s->fd, SIOCGIFMTU, &r) < 0)
+			goto fail;
+		out[i].mtu = (uint32_t)r.ifr_mtu;
+		if (what & RP_NL_BRIEF_MAC) {
+			if (ioctl(s->fd, SIOCGIFHWADDR, &r) < 0)
+				goto fail;
+			if (r.ifr_hwaddr.sa_family == ARPHRD_ETHER) {
+				memcpy(out[i].mac, r.ifr_hwaddr.sa_data, 6);
+				out[i].has_mac = 1;
+			}
+		}
+		continue;
+fail:
+		return rp_err_set(e, -errno, "get link %s: %s", names[i], strerror(errno));
+	}
+	return 0;
 }
 
 int rp_nl_links_get(struct rp_nl_sock *s, const char *const *names, size_t n, struct rp_nl_link_info *out,
