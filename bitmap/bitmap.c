@@ -135,8 +135,9 @@ static void sum_set(void *mem, uint32_t k, uint64_t i)
 }
 
 /* Word @i of level @k-1 was seen empty: clear its summary bit in level @k (S1), then re-check
- * the word, because a releaser may have filled it between our observation and the clear. */
-static void sum_clear(void *mem, uint32_t k, uint64_t i)
+ * the word, because a releaser may have filled it between our observation and the clear.
+ * Not inlined: rare, and it would make the claim's fast path set up a large frame. */
+static __attribute__((noinline)) void sum_clear(void *mem, uint32_t k, uint64_t i)
 {
 	const struct bm_hdr *h = hdr(mem);
 
@@ -156,8 +157,9 @@ static void sum_clear(void *mem, uint32_t k, uint64_t i)
 	}
 }
 
-/* First set bit of level @k in [@pos, @end), or -1.  Stale-positive summaries only cost a retry. */
-static int64_t find(const void *mem, uint32_t k, uint64_t pos, uint64_t end)
+/* First set bit of level @k in [@pos, @end), or -1.  Stale-positive summaries only cost a retry.
+ * Not inlined: callers test the first word themselves when that is the common case. */
+static __attribute__((noinline)) int64_t find(const void *mem, uint32_t k, uint64_t pos, uint64_t end)
 {
 	const struct bm_hdr *h = hdr(mem);
 	_Atomic uint64_t *l = lvl(mem, k);
@@ -186,14 +188,24 @@ static int64_t find(const void *mem, uint32_t k, uint64_t pos, uint64_t end)
 	return -1;
 }
 
-int64_t rp_bitmap_claim(void *mem, uint64_t from, uint64_t to, uint64_t start)
+/* The set bits of level-0 word @w that lie in [@pos, @end) (@pos inside word @w). */
+static inline uint64_t word_in_range(_Atomic uint64_t *l0, uint64_t w, uint64_t pos, uint64_t end)
+{
+	uint64_t word = atomic_load_explicit(&l0[w], memory_order_relaxed) & (~0ull << (pos % 64));
+
+	if (w == (end - 1) / 64 && end % 64)
+		word &= (1ull << (end % 64)) - 1;
+	return word;
+}
+
+/* The general claim loop: search (wrapping inside the range), take the bit, search on from there
+ * if another claimer took it first. */
+static __attribute__((noinline)) int64_t claim_loop(void *mem, uint64_t from, uint64_t to,
+						     uint64_t start)
 {
 	const struct bm_hdr *h = hdr(mem);
+	_Atomic uint64_t *l0 = lvl(mem, 0);
 
-	if (from >= to || to > h->nbits)
-		return -EINVAL;
-	if (start < from || start >= to)
-		start = from;
 	for (;;) {
 		int64_t b = find(mem, 0, start, to);
 
@@ -202,7 +214,7 @@ int64_t rp_bitmap_claim(void *mem, uint64_t from, uint64_t to, uint64_t start)
 		if (b < 0)
 			return -ENOSPC;
 		uint64_t i = (uint64_t)b, bit = 1ull << (i % 64);
-		uint64_t old = atomic_fetch_and_explicit(&lvl(mem, 0)[i / 64], ~bit, memory_order_seq_cst);
+		uint64_t old = atomic_fetch_and_explicit(&l0[i / 64], ~bit, memory_order_seq_cst);
 
 		if (old & bit) {
 			if (old == bit && h->levels > 1)
@@ -211,6 +223,34 @@ int64_t rp_bitmap_claim(void *mem, uint64_t from, uint64_t to, uint64_t start)
 		}
 		start = i; /* lost the race for this bit: someone progressed; search on from here */
 	}
+}
+
+int64_t rp_bitmap_claim(void *mem, uint64_t from, uint64_t to, uint64_t start)
+{
+	const struct bm_hdr *h = hdr(mem);
+	_Atomic uint64_t *l0 = lvl(mem, 0);
+
+	if (from >= to || to > h->nbits)
+		return -EINVAL;
+	if (start < from || start >= to)
+		start = from;
+	/* Next-fit mostly finds its bit in the hint's own word: take it here, without the loop's
+	 * stack frame and before find(), whose per-level setup (masks for every level, hoisted by
+	 * the compiler) costs more than this whole one-word claim. */
+	uint64_t fw = word_in_range(l0, start / 64, start, to);
+
+	if (fw) {
+		uint64_t i = start / 64 * 64 + (uint64_t)__builtin_ctzll(fw), bit = 1ull << (i % 64);
+		uint64_t old = atomic_fetch_and_explicit(&l0[i / 64], ~bit, memory_order_seq_cst);
+
+		if (old & bit) {
+			if (old == bit && h->levels > 1)
+				sum_clear(mem, 1, i / 64);
+			return (int64_t)i;
+		}
+		start = i; /* lost the race for this bit */
+	}
+	return claim_loop(mem, from, to, start);
 }
 
 int rp_bitmap_claim_bit(void *mem, uint64_t i)

@@ -68,6 +68,10 @@ enum {
 	RP_STORE_RDONLY = 1u << 1, /* map read-only: get/describe/fsck without --repair */
 	RP_STORE_NOCHECK_OWNER = 1u << 2, /* tests only: skip the root-owner check (never the mode check) */
 };
+/* With RP_STORE_CREATE: create an older file format (1 or 2), which this build still attaches —
+ * compatibility tests, or a node that may roll back to a v2 binary.  0: the current one. */
+#define RP_STORE_CREATE_FORMAT(vmaj) ((unsigned)(vmaj) << 8)
+#define RP_STORE_FORMAT_OF(flags) (((flags) >> 8) & 0xfu)
 
 struct rp_store;
 

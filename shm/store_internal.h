@@ -17,8 +17,9 @@
 #include "shm/store.h"
 
 #define RP_STORE_MAGIC 0x6c6f6f706c696172ull /* "railpool" little-endian */
-#define RP_STORE_VMAJ 2     /* 2: writers issue membarrier() before scanning reader epochs */
-#define RP_STORE_VMAJ_SYM 1 /* still attached, with every read section symmetric (no membarrier) */
+#define RP_STORE_VMAJ 3     /* 3: an owner record's home slot comes from its container ID alone */
+#define RP_STORE_VMAJ_KEYHOME 2 /* still attached: home slot from the whole key (see rp_store_home) */
+#define RP_STORE_VMAJ_SYM 1 /* still attached, as 2, with every read section symmetric (no membarrier) */
 #define RP_STORE_VMIN 0
 #define RP_STORE_HDR_BYTES 4096u
 #define RP_STORE_PAGE 4096u
@@ -232,6 +233,7 @@ struct rp_key_ctx {
 	uint32_t cid_words, if_words; /* through the word holding the NUL */
 	uint32_t cid_len, if_len;
 	uint64_t key;
+	uint64_t cid_hash; /* valid with key */
 	uint32_t home;
 };
 
@@ -252,6 +254,7 @@ struct rp_store {
 	uint64_t read_seq;
 	int32_t reader_slot; /* -1: none (read-only handle) */
 	int asym;            /* registered for membarrier(): unchanged-generation sections skip the fence */
+	int home_cid;        /* v3: home slot = hash(container ID) (rp_store_home) */
 	int in_read;
 	/* parsed view of the pinned generation (pointers into the mapping) */
 	uint64_t view_ctl;
@@ -260,18 +263,39 @@ struct rp_store {
 	const struct rp_cfg_seg *segs;
 	const struct rp_cfg_extent *exts;
 	uint64_t sweep_lease, sweep_owner; /* private rotating cursors of the bounded sweep */
+	uint32_t sweep_ds, sweep_de; /* owner records [ds, de) lie in written pages (they stay so) */
 	struct rp_liveness live[8];
 	uint32_t live_next;
 	struct rp_key_ctx kc; /* the last key prepared by this handle */
 	char path[];
 };
 
+/*
+ * The home slot of an attachment whose key is @key and whose container ID hashes to @cid_hash.
+ * v3 stores use the container ID alone, so a pod's rails (one container, several ifnames) lie in
+ * consecutive slots: a CNI process then touches one or two pages of the owner table instead of
+ * one page (and, in a fresh process, one page-table page) per rail.  v1/v2 files keep the key.
+ */
+static inline uint32_t rp_store_home(const struct rp_store *s, uint64_t key, uint64_t cid_hash)
+{
+	return (uint32_t)((s->home_cid ? cid_hash : key) % s->nslots);
+}
+
+/* store_lease.c: the container-ID hash rp_store_home() takes. */
+uint64_t rp_store_cid_hash(const char *cid);
+
 /* Mark (or, with PEND_NONE, clear) this handle's lease/bit window; see `pending` above. */
 static inline void rp_store_pend(struct rp_store *s, uint64_t what)
 {
-	if (s->reader_slot >= 0)
-		atomic_store_explicit(&s->readers[s->reader_slot].pending, what,
-				      what ? memory_order_relaxed : memory_order_release);
+	if (s->reader_slot < 0)
+		return;
+	/* Two stores with constant orders: an order chosen at run time (what ? relaxed : release)
+	 * is compiled as seq_cst, i.e. an xchg, a locked instruction, whenever @what is not a
+	 * compile-time constant (PEND_LEASE(id)). */
+	if (what)
+		atomic_store_explicit(&s->readers[s->reader_slot].pending, what, memory_order_relaxed);
+	else
+		atomic_store_explicit(&s->readers[s->reader_slot].pending, what, memory_order_release);
 }
 
 /* store_maint.c: finish the lease/bit windows of dead processes in reader slots [0, @nslots)
@@ -304,8 +328,25 @@ int rp_store_cfg_check(struct rp_store *s, const struct rp_cfg_hdr *c, uint64_t 
 uint64_t rp_store_cfg_checksum(const struct rp_cfg_hdr *c);
 
 /* store_view.c */
-int rp_store_view_pin(struct rp_store *s, int *pinned);
-void rp_store_view_unpin(struct rp_store *s, int pinned);
+/* Enter a read section unless the caller is already in one (*pinned says which); inline: the
+ * already-inside case is on every fast path. */
+static inline int rp_store_view_pin(struct rp_store *s, int *pinned)
+{
+	int ret;
+
+	*pinned = 0;
+	if (__builtin_expect(s->in_read, 1))
+		return 0;
+	if ((ret = rp_store_read_begin(s, NULL)) == 0)
+		*pinned = 1;
+	return ret;
+}
+
+static inline void rp_store_view_unpin(struct rp_store *s, int pinned)
+{
+	if (pinned)
+		rp_store_read_end(s);
+}
 uint32_t rp_store_lease_pool(struct rp_store *s, uint64_t lease, struct rp_ip *ip);
 /* Wait until no live reader has 0 < epoch <= @gen; -ETIMEDOUT with @e naming the pid. */
 int rp_store_wait_readers(struct rp_store *s, uint64_t gen, struct rp_err *e);

@@ -129,18 +129,25 @@ void rp_store_sweep_some(struct rp_store *s, uint32_t budget, struct rp_sweep_st
 		for (uint32_t i = 0; i < 24 && c + i < nl; i += 8)
 			__builtin_prefetch(&s->leases[c + i], 0, 1);
 	}
-	for (uint32_t i = 0, de = 0; i < owners; i++) {
+	for (uint32_t i = 0; i < owners; i++) {
 		/* Never fault in a hole of the owner table (see slot_skip()): on tmpfs that allocates
 		 * the page, so the rotating cursor would slowly make the whole table resident, and
-		 * each fault costs microseconds.  One lseek per visit (every 4096th begin or reserve). */
-		uint32_t at = (uint32_t)(s->sweep_owner % s->nslots), j = slot_skip(s, at, &de);
+		 * each fault costs microseconds.  The handle remembers the written run the cursor is
+		 * in (pages never become holes again: the file is never punched), so a long-lived
+		 * handle pays the lseek()s only when it leaves a run, not on every visit (two system
+		 * calls, several microseconds in a VM with page-table isolation). */
+		uint32_t at = (uint32_t)(s->sweep_owner % s->nslots), j = at, de = 0;
 
+		if (at < s->sweep_ds || at >= s->sweep_de) {
+			j = slot_skip(s, at, &de);
+			s->sweep_ds = j;
+			s->sweep_de = j < s->nslots ? de : 0;
+		}
 		if (j < s->nslots) {
 			sweep_owner(s, j, st);
 			s->sweep_owner += j - at + 1;
 		} else {
 			s->sweep_owner += s->nslots - at; /* wrap to record 0 */
-			de = 0;
 		}
 	}
 	if (st)
@@ -570,13 +577,13 @@ int rp_store_fsck(struct rp_store *s, unsigned flags, rp_fsck_report_fn report, 
 		if (rp_store_owner_copy(s, i, &info, &w) < 0 || info.state != RP_OWNER_LIVE)
 			continue;
 		uint64_t key = atomic_load(&r->key);
+		uint32_t home = rp_store_home(s, key, s->home_cid ? rp_store_cid_hash(info.container_id) : 0);
 
 		if (!info.container_id[0] || !info.ifname[0] ||
 		    key != rp_store_key(info.container_id, info.ifname))
 			problem(&c, "owner record %u (%s/%s): key does not match its attachment", i,
 				info.container_id, info.ifname);
-		else if ((i + s->nslots - key % s->nslots) % s->nslots >
-			 atomic_load(&s->owners[key % s->nslots].home_maxd))
+		else if ((i + s->nslots - home) % s->nslots > atomic_load(&s->owners[home].home_maxd))
 			problem(&c, "owner record %u (%s/%s) lies beyond the probe distance", i,
 				info.container_id, info.ifname);
 		keys[2 * nkeys] = key;

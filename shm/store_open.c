@@ -53,17 +53,27 @@ static int params_check(const struct rp_store_params *p, struct rp_err *e)
 	if (p->max_readers < 1 || p->max_readers > 65536)
 		return rp_err_set(e, -EINVAL, "store params: max_readers %u not in [1, 65536]",
 				  p->max_readers);
+
 	return 0;
 }
 
-/* Every offset and size derives from the four params, so attach can recompute and compare. */
-static void layout(struct rp_shm_hdr *h, const struct rp_store_params *p)
+/*
+ * Every offset and size derives from the four params and the major version, so attach can
+ * recompute and compare.  v3 orders the regions by what a short-lived process touches: header,
+ * control block, reader slots and the bitmap's header and first leaf words share the first
+ * 2 MiB; the bitmap's summary levels and the extent hints the next; then the leases (used from
+ * the front).  In a fresh process every 2 MiB stretch of the mapping it touches costs a
+ * page-table page on top of its page faults (~100 us on the test VM), and v1/v2's order —
+ * configuration areas first, the bitmap after 128 MiB of leases — made a CNI call touch seven
+ * such stretches where v3 needs five (PERFORMANCE.md §5).
+ */
+static void layout(struct rp_shm_hdr *h, const struct rp_store_params *p, uint16_t vmaj)
 {
-	uint64_t off = RP_STORE_HDR_BYTES;
+	uint64_t off = RP_STORE_HDR_BYTES, readers = (uint64_t)p->max_readers * sizeof(struct rp_shm_reader);
 	uint32_t ext = p->max_leases / 64;
 
 	memset(h, 0, sizeof(*h));
-	h->vmaj = RP_STORE_VMAJ;
+	h->vmaj = vmaj;
 	h->vmin = RP_STORE_VMIN;
 	h->header_size = RP_STORE_HDR_BYTES;
 	h->max_leases = p->max_leases;
@@ -72,21 +82,36 @@ static void layout(struct rp_shm_hdr *h, const struct rp_store_params *p)
 	h->max_readers = p->max_readers;
 	h->max_extents = ext < 64 ? 64 : ext > 65536 ? 65536 : ext;
 	h->owner_size = sizeof(struct rp_owner_rec);
+	h->bitmap_bytes = rp_bitmap_bytes(p->max_leases);
 	h->ctl_off = off;
 	off += RP_STORE_PAGE;
-	for (int i = 0; i < 2; i++) {
-		h->cfg_off[i] = off;
-		off = align_up(off + p->config_bytes, RP_STORE_PAGE);
+	if (vmaj >= 3) {
+		h->readers_off = off;
+		off = align_up(off + readers, RP_STORE_PAGE);
+		h->bitmap_off = off;
+		off = align_up(off + h->bitmap_bytes, RP_STORE_PAGE);
+		h->hints_off = off;
+		off = align_up(off + (uint64_t)h->max_extents * sizeof(struct rp_shm_hint), RP_STORE_PAGE);
+		h->leases_off = off;
+		off = align_up(off + (uint64_t)p->max_leases * 8, RP_STORE_PAGE);
+		for (int i = 0; i < 2; i++) {
+			h->cfg_off[i] = off;
+			off = align_up(off + p->config_bytes, RP_STORE_PAGE);
+		}
+	} else {
+		for (int i = 0; i < 2; i++) {
+			h->cfg_off[i] = off;
+			off = align_up(off + p->config_bytes, RP_STORE_PAGE);
+		}
+		h->readers_off = off;
+		off = align_up(off + readers, RP_STORE_PAGE);
+		h->hints_off = off;
+		off = align_up(off + (uint64_t)h->max_extents * sizeof(struct rp_shm_hint), RP_STORE_PAGE);
+		h->leases_off = off;
+		off = align_up(off + (uint64_t)p->max_leases * 8, RP_STORE_PAGE);
+		h->bitmap_off = off;
+		off = align_up(off + h->bitmap_bytes, RP_STORE_PAGE);
 	}
-	h->readers_off = off;
-	off = align_up(off + (uint64_t)p->max_readers * sizeof(struct rp_shm_reader), RP_STORE_PAGE);
-	h->hints_off = off;
-	off = align_up(off + (uint64_t)h->max_extents * sizeof(struct rp_shm_hint), RP_STORE_PAGE);
-	h->leases_off = off;
-	off = align_up(off + (uint64_t)p->max_leases * 8, RP_STORE_PAGE);
-	h->bitmap_off = off;
-	h->bitmap_bytes = rp_bitmap_bytes(p->max_leases);
-	off = align_up(off + h->bitmap_bytes, RP_STORE_PAGE);
 	h->owners_off = off;
 	off = align_up(off + 2ull * p->max_owners * sizeof(struct rp_owner_rec), RP_STORE_PAGE);
 	h->total_size = off;
@@ -175,7 +200,7 @@ int rp_store_cfg_check(struct rp_store *s, const struct rp_cfg_hdr *c, uint64_t 
 
 /* Build the empty generation-1 store in a temp file and link it into place, so no process can
  * map a half-initialised file. -EEXIST if another process won the race (use its file). */
-static int create_file(const char *path, const struct rp_store_params *p, struct rp_err *e)
+static int create_file(const char *path, const struct rp_store_params *p, uint16_t vmaj, struct rp_err *e)
 {
 	char tmp[PATH_MAX], dirbuf[PATH_MAX];
 	struct rp_shm_hdr h;
@@ -188,7 +213,7 @@ static int create_file(const char *path, const struct rp_store_params *p, struct
 		     basename((char *)(strrchr(path, '/') ? strrchr(path, '/') + 1 : path)), (int)getpid(),
 		     (unsigned long)rp_store_now_ns()) >= (int)sizeof(tmp))
 		return rp_err_set(e, -ENAMETOOLONG, "store %s: path too long", path);
-	layout(&h, p);
+	layout(&h, p, vmaj);
 	fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return rp_err_set(e, -errno, "store %s: cannot create %s: %s", path, tmp, strerror(errno));
@@ -257,8 +282,8 @@ static int validate(struct rp_store *s, const struct stat *st, struct rp_err *e)
 				  "corrupted): remove it and apply the configuration again", path,
 				  (unsigned long long)magic);
 	memcpy(&s->h, s->base, sizeof(s->h));
-	if (s->h.vmaj != RP_STORE_VMAJ && s->h.vmaj != RP_STORE_VMAJ_SYM)
-		return rp_err_set(e, -EPROTO, "store %s: version %u.%u, this build reads %u.x and %u.x",
+	if (s->h.vmaj != RP_STORE_VMAJ && s->h.vmaj != RP_STORE_VMAJ_KEYHOME && s->h.vmaj != RP_STORE_VMAJ_SYM)
+		return rp_err_set(e, -EPROTO, "store %s: version %u.%u, this build reads %u.x to %u.x",
 				  path, s->h.vmaj, s->h.vmin, RP_STORE_VMAJ_SYM, RP_STORE_VMAJ);
 	if (s->h.header_size != RP_STORE_HDR_BYTES)
 		return rp_err_set(e, -EBADMSG, "store %s: header size %u, expected %u", path,
@@ -273,9 +298,8 @@ static int validate(struct rp_store *s, const struct stat *st, struct rp_err *e)
 				      s->h.max_readers };
 	if (params_check(&p, NULL) < 0)
 		return rp_err_set(e, -EBADMSG, "store %s: header parameters out of range", path);
-	layout(&want, &p);
+	layout(&want, &p, s->h.vmaj); /* vmaj checked above; covered by the checksum */
 	want.magic = s->h.magic;
-	want.vmaj = s->h.vmaj; /* checked above; covered by the checksum */
 	want.created_ns = s->h.created_ns;
 	want.checksum = s->h.checksum;
 	if (memcmp(&want, &s->h, sizeof(want)) != 0)
@@ -287,6 +311,7 @@ static int validate(struct rp_store *s, const struct stat *st, struct rp_err *e)
 	s->bitmap = s->base + s->h.bitmap_off;
 	s->owners = (struct rp_owner_rec *)(s->base + s->h.owners_off);
 	s->nslots = 2 * s->h.max_owners;
+	s->home_cid = s->h.vmaj >= 3;
 	if (rp_bitmap_check(s->bitmap, s->h.bitmap_bytes) < 0 ||
 	    rp_bitmap_nbits(s->bitmap) != s->h.max_leases)
 		return rp_err_set(e, -EBADMSG, "store %s: lease bitmap header invalid", path);
@@ -332,6 +357,7 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 	struct rp_store_params p;
 	struct rp_store *s;
 	struct stat st;
+	unsigned fmt = RP_STORE_FORMAT_OF(flags);
 	int ret, fd;
 
 	path = rp_store_path(path);
@@ -341,6 +367,9 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 		params_default(&p);
 	if ((ret = params_check(&p, e)) < 0)
 		return rp_err_prefix(e, "store %s: ", path);
+	if (fmt > RP_STORE_VMAJ || (fmt && fmt < RP_STORE_VMAJ_SYM))
+		return rp_err_set(e, -EINVAL, "store %s: cannot create format %u (this build writes %u.x to %u.x)",
+				  path, fmt, RP_STORE_VMAJ_SYM, RP_STORE_VMAJ);
 	for (int attempt = 0;; attempt++) {
 		/* O_NONBLOCK: opening a FIFO planted at the path must fail the type check, not hang */
 		fd = open(path, ((flags & RP_STORE_RDONLY) ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC |
@@ -352,7 +381,7 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 			return rp_err_set(e, ret, "store %s: is a symlink; refusing to follow it", path);
 		if (ret != -ENOENT || !(flags & RP_STORE_CREATE) || (flags & RP_STORE_RDONLY) || attempt > 3)
 			return rp_err_set(e, ret, "store %s: open: %s", path, strerror(-ret));
-		ret = create_file(path, &p, e);
+		ret = create_file(path, &p, fmt ? (uint16_t)fmt : RP_STORE_VMAJ, e);
 		if (ret < 0 && ret != -EEXIST)
 			return ret;
 	}
@@ -403,6 +432,11 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 		goto err_unmap;
 	s->sweep_lease = (uint64_t)getpid() * 7919u;
 	s->sweep_owner = (uint64_t)getpid() * 104729u;
+	/* Bounded sweeps run every 16th begin and visit an owner record every 256th call, counted
+	 * from a per-process phase: the rate per call is what long-lived users had, and a CNI process
+	 * (a few calls) no longer always pays the first visit — two cold pages of a fresh mapping. */
+	s->sweep_tick = ((uint32_t)getpid() * 2654435761u) >> 28;
+	s->sweep_owner_calls = ((uint32_t)getpid() * 2246822519u) >> 24;
 	/* Verify the active config area completely, pinned so no apply can rewrite it meanwhile. */
 	struct rp_store_view v;
 

@@ -17,12 +17,18 @@
 
 #include "shm/store_internal.h"
 
-int rp_store_read_begin(struct rp_store *s, struct rp_store_view *v)
+static void view_fill(const struct rp_store *s, struct rp_store_view *v)
+{
+	v->gen = s->view_ctl >> 32;
+	v->blob = (const char *)s->cfg + s->cfg->blob_off;
+	v->blob_len = s->cfg->blob_len;
+	v->npools = s->cfg->npools;
+}
+
+static __attribute__((noinline)) int read_begin_slow(struct rp_store *s, struct rp_store_view *v)
 {
 	const char *why; /* rp_store_fsck() and rp_store_open() explain a failure */
 
-	if (s->in_read)
-		return -EINVAL;
 	for (;;) {
 		/* A1: pairs with R1 in publish() (store_apply.c): the area is complete before ctl. */
 		uint64_t c = atomic_load_explicit(&s->ctl->ctl, memory_order_acquire);
@@ -72,13 +78,34 @@ int rp_store_read_begin(struct rp_store *s, struct rp_store_view *v)
 		break;
 	}
 	s->in_read = 1;
-	if (v) {
-		v->gen = s->view_ctl >> 32;
-		v->blob = (const char *)s->cfg + s->cfg->blob_off;
-		v->blob_len = s->cfg->blob_len;
-		v->npools = s->cfg->npools;
-	}
+	if (v)
+		view_fill(s, v);
 	return 0;
+}
+
+int rp_store_read_begin(struct rp_store *s, struct rp_store_view *v)
+{
+	if (s->in_read)
+		return -EINVAL;
+	/* The common case, without the slow path's stack frame: an RD_ASYM handle whose generation
+	 * is unchanged (D1a, exactly as in the loop of read_begin_slow(), which also handles a
+	 * re-load that sees a new generation). */
+	if (s->asym && s->reader_slot >= 0) {
+		uint64_t c = atomic_load_explicit(&s->ctl->ctl, memory_order_acquire); /* A1 */
+
+		if (c == s->view_ctl) {
+			atomic_store_explicit(&s->readers[s->reader_slot].epoch, c >> 32,
+					      memory_order_relaxed);
+			atomic_signal_fence(memory_order_seq_cst);
+			if (atomic_load_explicit(&s->ctl->ctl, memory_order_relaxed) == c) {
+				s->in_read = 1;
+				if (v)
+					view_fill(s, v);
+				return 0;
+			}
+		}
+	}
+	return read_begin_slow(s, v);
 }
 
 void rp_store_read_end(struct rp_store *s)
@@ -93,24 +120,6 @@ void rp_store_read_end(struct rp_store *s)
 		atomic_store_explicit(&s->readers[s->reader_slot].seq, ++s->read_seq,
 				      memory_order_release);
 	}
-}
-
-int rp_store_view_pin(struct rp_store *s, int *pinned)
-{
-	*pinned = 0;
-	if (s->in_read)
-		return 0;
-	int ret = rp_store_read_begin(s, NULL);
-
-	if (ret == 0)
-		*pinned = 1;
-	return ret;
-}
-
-void rp_store_view_unpin(struct rp_store *s, int pinned)
-{
-	if (pinned)
-		rp_store_read_end(s);
 }
 
 int rp_store_pool_find(struct rp_store *s, const char *name)

@@ -164,8 +164,8 @@ static void test_header_validation(void **st)
 			fail_msg("config byte %llu not detected (%d)", (unsigned long long)off, ret);
 	}
 	assert_int_equal(reopen(), 0);
-	/* version: an unknown major is refused with -EPROTO; 1.x (symmetric read sections) is still
-	 * attached and usable.  Checksum recomputed so only the version differs. */
+	/* version: an unknown major is refused with -EPROTO (checksum recomputed so only the version
+	 * differs); a relabelled major is refused by its layout check. */
 	{
 		int fd = open(path, O_RDWR);
 		struct rp_shm_hdr h, orig;
@@ -178,26 +178,50 @@ static void test_header_validation(void **st)
 		h.checksum = XXH64(&h, sizeof(h), 0);
 		assert_int_equal(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
 		assert_int_equal(reopen(), -EPROTO);
-		h.vmaj = RP_STORE_VMAJ_SYM;
+		assert_int_equal(pwrite(fd, &orig, sizeof(orig), 0), (ssize_t)sizeof(orig));
+		/* a current file relabelled as an older major does not have that version's layout */
+		h = orig;
+		h.vmaj = RP_STORE_VMAJ_KEYHOME;
 		h.checksum = 0;
 		h.checksum = XXH64(&h, sizeof(h), 0);
 		assert_int_equal(pwrite(fd, &h, sizeof(h), 0), (ssize_t)sizeof(h));
-		{
-			struct rp_store *s1 = NULL;
-			struct rp_store_view v;
-
-			assert_int_equal(rp_store_open(path, oflags & ~RP_STORE_CREATE, NULL, &s1, NULL), 0);
-			assert_int_equal(s1->asym, 0);
-			for (int i = 0; i < 3; i++) {
-				assert_int_equal(rp_store_read_begin(s1, &v), 0);
-				rp_store_read_end(s1);
-			}
-			rp_store_close(s1);
-		}
+		assert_int_equal(reopen(), -EBADMSG);
 		assert_int_equal(pwrite(fd, &orig, sizeof(orig), 0), (ssize_t)sizeof(orig));
 		close(fd);
 	}
 	assert_int_equal(reopen(), 0);
+	/* Genuine older files are still attached and usable: 1.x with symmetric read sections only,
+	 * 2.x with membarrier() sections; both with whole-key owner home slots and their own layout. */
+	for (uint32_t vm = RP_STORE_VMAJ_SYM; vm < RP_STORE_VMAJ; vm++) {
+		char old[300];
+		struct rp_store *s1 = NULL;
+		struct rp_store_view v;
+		struct rp_err oe = { 0 };
+
+		snprintf(old, sizeof(old), "%s.v%u", path, vm);
+		unlink(old);
+		assert_int_equal(rp_store_open(old, oflags | RP_STORE_CREATE_FORMAT(vm), &small, &s1, &oe), 0);
+		assert_int_equal(s1->h.vmaj, vm);
+		rp_store_close(s1);
+		s1 = NULL;
+		assert_int_equal(rp_store_open(old, oflags & ~RP_STORE_CREATE, NULL, &s1, &oe), 0);
+		assert_int_equal(s1->home_cid, 0);
+		if (vm == RP_STORE_VMAJ_SYM)
+			assert_int_equal(s1->asym, 0);
+		assert_true(s1->h.cfg_off[0] < s1->h.readers_off); /* the v1/v2 order */
+		for (int i = 0; i < 3; i++) {
+			assert_int_equal(rp_store_read_begin(s1, &v), 0);
+			rp_store_read_end(s1);
+		}
+		rp_store_close(s1);
+		unlink(old);
+	}
+	{
+		struct rp_store *s1 = NULL;
+
+		assert_int_equal(rp_store_open(path, oflags | RP_STORE_CREATE_FORMAT(RP_STORE_VMAJ + 1), &small, &s1,
+					       NULL), -EINVAL);
+	}
 	/* mode with group/other bits */
 	assert_int_equal(chmod(path, 0640), 0);
 	assert_int_equal(reopen(), -EPERM);
@@ -791,6 +815,74 @@ static void test_key_cache(void **st)
 	rp_store_close(s);
 }
 
+/* A pod's rails (one container ID, eight ifnames) in the owner table: v3 puts them in consecutive
+ * slots (one or two pages for a CNI process to touch); a v2 file keeps whole-key home slots.
+ * Either way every rail is found, released and fsck'd clean. */
+static void test_owner_colocation(void **st)
+{
+	(void)st;
+	for (int v = 3; v >= 2; v--) {
+		struct rp_store *s = open_store();
+		struct rp_store_range r = rng("10.9.0.1", "10.9.0.200");
+		uint32_t rec[8], lo = UINT32_MAX, hi = 0;
+		struct rp_owner_info info;
+		struct rp_store_view vw;
+		struct rp_err e = { 0 };
+		char ifn[8][8];
+
+		if (v == 2) {
+			rp_store_close(s);
+			unlink(path);
+			assert_int_equal(rp_store_open(path, oflags | RP_STORE_CREATE_FORMAT(RP_STORE_VMAJ_KEYHOME),
+						       &small, &s, &e), 0);
+			assert_int_equal(s->home_cid, 0);
+		} else {
+			assert_int_equal(s->home_cid, 1);
+		}
+		assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
+		assert_int_equal(rp_store_read_begin(s, &vw), 0);
+		for (int i = 0; i < 8; i++) {
+			snprintf(ifn[i], sizeof(ifn[i]), "net%d", i + 1);
+			struct rp_owner_key k = { "pod-colocated-0123456789abcdef", ifn[i] };
+			struct rp_owner o;
+			struct rp_lease_info li;
+			uint32_t pool = 0;
+
+			assert_int_equal(rp_store_owner_begin(s, &k, "", &o, &info, &e), 0);
+			assert_int_equal(rp_store_reserve(s, &o, &pool, 1, NULL, &li, &e), 0);
+			assert_int_equal(rp_store_commit(s, &o, &e), 0);
+			rec[i] = o.rec;
+			lo = rec[i] < lo ? rec[i] : lo;
+			hi = rec[i] > hi ? rec[i] : hi;
+		}
+		if (v == 3) {
+			/* one home, linear probing from it: slots home..home+7 (mod the table) */
+			uint32_t d = (rec[7] + s->nslots - rec[0]) % s->nslots;
+			assert_int_equal(d, 7);
+			for (int i = 1; i < 8; i++)
+				assert_int_equal(rec[i], (rec[i - 1] + 1) % s->nslots);
+		} else {
+			assert_true(hi - lo > 7); /* 8 independent homes among 512 slots */
+		}
+		for (int i = 0; i < 8; i++) {
+			struct rp_owner_key k = { "pod-colocated-0123456789abcdef", ifn[i] };
+
+			assert_int_equal(rp_store_lookup(s, &k, &info), 0);
+			assert_string_equal(info.ifname, ifn[i]);
+		}
+		assert_int_equal(rp_store_fsck(s, 0, NULL, NULL), 0);
+		for (int i = 0; i < 8; i++) {
+			struct rp_owner_key k = { "pod-colocated-0123456789abcdef", ifn[i] };
+
+			assert_int_equal(rp_store_release(s, &k, &info), 1);
+		}
+		rp_store_read_end(s);
+		assert_int_equal(rp_store_fsck(s, 0, NULL, NULL), 0);
+		rp_store_close(s);
+		unlink(path);
+	}
+}
+
 /* A read-write handle on a version-2 store uses asymmetric read sections when membarrier()
  * works, and applies still wait for it: a section pinned across an apply keeps its area intact. */
 static void test_asym_sections(void **st)
@@ -894,6 +986,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apply_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsck_repair, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_cache, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_colocation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_asym_sections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_sparse, setup, teardown),
 		cmocka_unit_test(test_ip_helpers),
