@@ -22,7 +22,7 @@
  * inode of the namespace file, so a re-created namespace of the same name gets a new socket.
  *
  * Thread safety: the cache itself is mutex-protected; a socket and its transactions belong to
- * one thread at a time (the CNI plugin is single-threaded).  rp_nl_sendmsg_count() is atomic.
+ * one thread at a time (the CNI plugin is single-threaded).  rp_nl_stats_get() is atomic.
  * Allocations: transactions own their queued messages (nl_msg) and free them in
  * rp_nl_txn_free(); cached sockets live until rp_nl_sock_cache_flush() or process exit.
  */
@@ -86,7 +86,7 @@ int rp_nl_netns_fd_run(int netns_fd, int (*fn)(void *arg), void *arg, struct rp_
 /*
  * A netlink socket of any protocol (NETLINK_ROUTE, NETLINK_RDMA, ...) for callers that send one
  * request at a time and wait for its ACK, e.g. the vf/ and rdma/ channels.  Unlike the cached
- * rp_nl_sock it is not bound up front and its sends are not counted by rp_nl_sendmsg_count()
+ * rp_nl_sock it is not bound up front and its sends are not counted in rp_nl_stats_get().sendmsg
  * (rp_nl_stats_get() counts them apart).  Each reply is read once into a 64 KiB buffer; a longer
  * answer to a read-only request (an rtnetlink RTM_GET* or a dump) is asked for again with a
  * buffer of its size, for any other request it is -EMSGSIZE.
@@ -116,16 +116,15 @@ void rp_nl_raw_close(struct rp_nl_raw *r);
 int rp_nl_raw_xfer(struct rp_nl_raw *r, struct nl_msg *req, int (*cb)(const struct nlmsghdr *h, void *arg),
 		   void *arg, struct rp_err *e);
 
-/* Number of netlink sendmsg() calls this process issued through this module, in total and
- * through one socket (i.e. in one namespace). */
-uint64_t rp_nl_sendmsg_count(void);
+/* Number of netlink sendmsg() calls issued through one socket (i.e. in one namespace); the
+ * process's totals are in rp_nl_stats_get(). */
 uint64_t rp_nl_sock_sendmsg_count(const struct rp_nl_sock *s);
 
 /* This process's netlink traffic through this module so far (relaxed counters: exact once the
  * threads that used the module are done).  For benchmarks and the plugin's RAILPOOL_NL_STATS
  * report. */
 struct rp_nl_stats {
-	uint64_t sendmsg;              /* = rp_nl_sendmsg_count(): cached namespace sockets */
+	uint64_t sendmsg;              /* sendmsg() calls through the cached namespace sockets */
 	uint64_t recv_calls;           /* recvmsg()/recvmmsg() calls on those sockets */
 	uint64_t raw_sendmsg;          /* requests sent by rp_nl_raw_xfer() */
 	uint64_t raw_recv_calls;       /* its receive calls */

@@ -24,11 +24,6 @@ static struct rp_nl_sock *cache_head;   /* namespace sockets */
 static struct rp_nl_sock *host_sock;
 static _Atomic uint64_t sendmsg_count, recv_count, raw_send_count, raw_recv_count, sock_count, sock_max_send;
 
-uint64_t rp_nl_sendmsg_count(void)
-{
-	return atomic_load_explicit(&sendmsg_count, memory_order_relaxed);
-}
-
 void rp_nl_stats_get(struct rp_nl_stats *out)
 {
 	out->sendmsg = atomic_load_explicit(&sendmsg_count, memory_order_relaxed);
