@@ -25,45 +25,8 @@
 #include "shm/store.h"
 #include "shm/store_internal.h"
 
-static char path[256];
-static unsigned oflags;
-static const struct rp_store_params small = { 4096, 256, 1 << 16, 16 };
-
-static int setup(void **st)
-{
-	(void)st;
-	snprintf(path, sizeof(path), "/dev/shm/rpt%d-store", (int)getpid());
-	unlink(path);
-	oflags = RP_STORE_CREATE | (geteuid() ? RP_STORE_NOCHECK_OWNER : 0);
-	return 0;
-}
-
-static int teardown(void **st)
-{
-	(void)st;
-	unlink(path);
-	return 0;
-}
-
-static struct rp_store *open_store(void)
-{
-	struct rp_store *s = NULL;
-	struct rp_err e = { 0 };
-	int ret = rp_store_open(path, oflags, &small, &s, &e);
-
-	if (ret)
-		fprintf(stderr, "open: %d %s\n", ret, e.msg);
-	assert_int_equal(ret, 0);
-	return s;
-}
-
-static struct rp_ip ip4(const char *s)
-{
-	struct rp_ip ip;
-
-	assert_int_equal(rp_ip_parse(s, &ip), 0);
-	return ip;
-}
+#define STORE_FIXTURE_NAME "store"
+#include "store_fixture.h"
 
 static struct rp_store_range rng(const char *lo, const char *hi)
 {
