@@ -369,6 +369,13 @@ uint64_t rp_store_key(const char *cid, const char *ifname);
 int rp_store_owner_copy(struct rp_store *s, uint32_t rec, struct rp_owner_info *info,
 			uint64_t *state_out);
 void rp_store_sweep_some(struct rp_store *s, uint32_t budget, struct rp_sweep_stats *st);
+/* Free leases [@from, @to) that dead processes hold RESERVED; returns how many. */
+uint64_t rp_store_sweep_range(struct rp_store *s, uint64_t from, uint64_t to);
+/* Bounded sweeps: every RP_SWEEP_EVERY-th begin / reserve of a handle (see rp_store_sweep_some). */
+#define RP_SWEEP_EVERY 64u
+/* An allocation that finds its pools exhausted sweeps at most this many of their leases for
+ * reservations of dead processes before it gives up (rp_store_reserve). */
+#define RP_SWEEP_ON_FULL (1u << 20)
 
 /* store_apply.c */
 int rp_store_reconcile(struct rp_store *s, const struct rp_cfg_hdr *c);

@@ -408,8 +408,8 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return rp_err_set(e, ret, "store %s: cannot read the configuration", s->path);
 	h = kc->home;
-	/* amortised: a few records every 16th call keeps the fast path free of extra misses */
-	if ((s->sweep_tick++ & 15) == 0)
+	/* amortised: a few records every 64th call keeps the fast path free of extra misses */
+	if ((s->sweep_tick++ & (RP_SWEEP_EVERY - 1)) == 0)
 		rp_store_sweep_some(s, 8, NULL);
 
 	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info)) {
@@ -539,7 +539,8 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 {
 	uint64_t me = rp_store_self(), mine = L_MAKE(L_RESERVED, me), id = 0;
 	uint32_t pool = UINT32_MAX, ext = 0;
-	int inuse = 0;
+	uint64_t want_id = 0;
+	int inuse = 0, swept = 0;
 
 	if (s->rdonly)
 		return rp_err_set(e, -EROFS, "store %s: opened read-only", s->path);
@@ -549,8 +550,9 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 		return rp_err_set(e, -EINVAL, "rp_store_reserve: attachment not being built by this process");
 	if (o->nleases >= RP_OWNER_MAX_LEASES)
 		return rp_err_set(e, -E2BIG, "attachment already holds %d addresses", RP_OWNER_MAX_LEASES);
-	if ((s->sweep_tick++ & 15) == 0)
+	if ((s->sweep_tick++ & (RP_SWEEP_EVERY - 1)) == 0)
 		rp_store_sweep_some(s, 16, NULL);
+retry:
 	for (uint32_t pi = 0; pi < npools && pool == UINT32_MAX; pi++) {
 		if (pools[pi] >= s->cfg->npools)
 			continue;
@@ -564,6 +566,7 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 			rp_store_pend(s, PEND_LEASE(id));
 			if (rp_bitmap_claim_bit(s->bitmap, id) < 0) {
 				inuse = 1;
+				want_id = id;
 				continue;
 			}
 			if (!atomic_compare_exchange_strong_explicit(&s->leases[id], &exp, mine,
@@ -614,6 +617,35 @@ int rp_store_reserve(struct rp_store *s, struct rp_owner *o, const uint32_t *poo
 		}
 	}
 	rp_store_pend(s, PEND_NONE);
+	if (pool == UINT32_MAX && !swept) {
+		/* Exhausted (or the wanted address held): before failing, free what dead processes
+		 * hold RESERVED in these pools — the bounded sweeps may not have come by yet — and
+		 * try once more. */
+		uint64_t budget = RP_SWEEP_ON_FULL, freed = 0;
+
+		swept = 1;
+		if (want && inuse) {
+			freed = rp_store_sweep_range(s, want_id, want_id + 1);
+		} else if (!want) {
+			for (uint32_t pi = 0; pi < npools && budget; pi++) {
+				if (pools[pi] >= s->cfg->npools)
+					continue;
+				const struct rp_cfg_pool *p = &s->pools[pools[pi]];
+
+				for (uint32_t j = 0; j < p->nsegs && budget; j++) {
+					const struct rp_cfg_seg *g = &s->segs[p->seg_first + j];
+					uint64_t to = g->to - g->from > budget ? g->from + budget : g->to;
+
+					freed += rp_store_sweep_range(s, g->from, to);
+					budget -= to - g->from;
+				}
+			}
+		}
+		if (freed) {
+			inuse = 0;
+			goto retry;
+		}
+	}
 	if (pool == UINT32_MAX) {
 		if (want) {
 			char buf[64] = "?";

@@ -57,6 +57,15 @@ static void sweep_lease(struct rp_store *s, uint64_t id, struct rp_sweep_stats *
 	}
 }
 
+uint64_t rp_store_sweep_range(struct rp_store *s, uint64_t from, uint64_t to)
+{
+	struct rp_sweep_stats st = { 0 };
+
+	for (uint64_t id = from; id < to; id++)
+		sweep_lease(s, id, &st, 0);
+	return st.leases_freed;
+}
+
 static void sweep_owner(struct rp_store *s, uint32_t i, struct rp_sweep_stats *st)
 {
 	uint64_t w = atomic_load_explicit(&s->owners[i].state, memory_order_acquire);

@@ -432,10 +432,11 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 		goto err_unmap;
 	s->sweep_lease = (uint64_t)getpid() * 7919u;
 	s->sweep_owner = (uint64_t)getpid() * 104729u;
-	/* Bounded sweeps run every 16th begin and visit an owner record every 256th call, counted
-	 * from a per-process phase: the rate per call is what long-lived users had, and a CNI process
-	 * (a few calls) no longer always pays the first visit — two cold pages of a fresh mapping. */
-	s->sweep_tick = ((uint32_t)getpid() * 2654435761u) >> 28;
+	/* Bounded sweeps run every RP_SWEEP_EVERY-th begin or reserve and visit an owner record
+	 * every 256th sweep, counted from a per-process phase: a long-lived user sweeps at the same
+	 * rate, and a CNI process (a few calls) no longer always pays the first visit — cold pages of
+	 * a fresh mapping. */
+	s->sweep_tick = (uint32_t)getpid() * 2654435761u >> 26; /* 0..63 */
 	s->sweep_owner_calls = ((uint32_t)getpid() * 2246822519u) >> 24;
 	/* Verify the active config area completely, pinned so no apply can rewrite it meanwhile. */
 	struct rp_store_view v;

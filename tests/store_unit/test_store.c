@@ -367,6 +367,82 @@ static void test_doomed_estale(void **st)
 	rp_store_close(s);
 }
 
+/* A dead process's reservations never make an allocation fail: a reserve that finds its pools
+ * exhausted (or its wanted address held) frees what dead processes hold RESERVED there and tries
+ * again — whether or not a bounded sweep has come by. */
+static void test_sweep_on_exhaustion(void **st)
+{
+	(void)st;
+	struct rp_store *s = open_store();
+	struct rp_store_range r = rng("10.0.0.1", "10.0.0.2");
+	struct rp_store_stats ss;
+	struct rp_err e = { 0 };
+
+	assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
+	for (int mode = 0; mode < 2; mode++) {
+		struct rp_ip want = ip4("10.0.0.2");
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct rp_store *c = NULL;
+			struct rp_owner o;
+			struct rp_lease_info li;
+			uint32_t pool = 0;
+			struct rp_owner_key k = { "dead", "net1" };
+
+			if (rp_store_open(path, oflags, NULL, &c, NULL) || rp_store_read_begin(c, NULL) ||
+			    rp_store_owner_begin(c, &k, NULL, &o, NULL, NULL) ||
+			    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL) ||
+			    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL))
+				_exit(1);
+			_exit(0); /* both addresses RESERVED by a process that is gone */
+		}
+		int status;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		assert_int_equal(rp_store_stats(s, &ss), 0);
+		assert_int_equal(ss.leases_reserved, 2);
+
+		struct rp_owner_key k = { "alive", "net1" };
+		struct rp_owner o;
+		struct rp_owner_info info;
+		struct rp_lease_info li;
+		uint32_t pool = 0;
+
+		s->sweep_tick = 1; /* no bounded sweep in the next calls: only the exhaustion path */
+		assert_int_equal(rp_store_read_begin(s, NULL), 0);
+		assert_int_equal(rp_store_owner_begin(s, &k, "", &o, &info, &e), 0);
+		assert_int_equal(rp_store_reserve(s, &o, &pool, 1, mode ? &want : NULL, &li, &e), 0);
+		if (mode)
+			assert_memory_equal(li.ip.b, want.b, 16);
+		assert_int_equal(rp_store_commit(s, &o, &e), 0);
+		rp_store_read_end(s);
+		/* a pool full of live commitments still says so */
+		struct rp_owner_key k2 = { "alive", "net2" };
+		struct rp_owner o2;
+
+		assert_int_equal(rp_store_read_begin(s, NULL), 0);
+		assert_int_equal(rp_store_owner_begin(s, &k2, "", &o2, &info, &e), 0);
+		assert_int_equal(rp_store_reserve(s, &o2, &pool, 1, NULL, &li, &e), 0);
+		assert_int_equal(rp_store_commit(s, &o2, &e), 0);
+		struct rp_owner_key k3 = { "alive", "net3" };
+		struct rp_owner o3;
+
+		assert_int_equal(rp_store_owner_begin(s, &k3, "", &o3, &info, &e), 0);
+		assert_int_equal(rp_store_reserve(s, &o3, &pool, 1, NULL, &li, &e), -ENOSPC);
+		assert_int_equal(rp_store_reserve(s, &o3, &pool, 1, &want, &li, &e), -EADDRINUSE);
+		rp_store_abort(s, &o3);
+		rp_store_read_end(s);
+		assert_int_equal(rp_store_release(s, &k, NULL), 1);
+		assert_int_equal(rp_store_release(s, &k2, NULL), 1);
+		assert_int_equal(rp_store_sweep(s, 0, NULL), 0); /* the dead child's record */
+		assert_int_equal(rp_store_stats(s, &ss), 0);
+		assert_int_equal(ss.leases_free, 2);
+		assert_int_equal(rp_store_fsck(s, 0, NULL, NULL), 0);
+	}
+	rp_store_close(s);
+}
+
 static void test_sweep_dead_child(void **st)
 {
 	(void)st;
@@ -945,6 +1021,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lease_transitions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_doomed_estale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sweep_dead_child, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sweep_on_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dead_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apply_semantics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fsck_repair, setup, teardown),
