@@ -870,12 +870,13 @@ static int attach_del(struct pod *p, const char *path, struct rp_err *e)
 		return ret;
 	have_store = ret == 0; /* no store: nothing can be held, but the pod may still have rails */
 	/* Which rails hold a VF is in their store records (memory reads only: a macvlan-only pod's
-	 * DEL costs no more syscalls than before). */
+	 * DEL costs no more syscalls than before) — also in the record an ADD killed after moving
+	 * its VF left RESERVED: its saved state is how the VF gets home (rp_store_lookup_any). */
 	for (unsigned i = 0; have_store && i < p->n; i++) {
 		struct rail *r = &p->rails[i];
 		struct rp_owner_key k = {.container_id = p->env->container_id, .ifname = r->name};
 
-		ret = rp_store_lookup(p->ss.store, &k, &r->info);
+		ret = rp_store_lookup_any(p->ss.store, &k, &r->info);
 		if (ret == -EBUSY)
 			return rp_err_setc(e, ret, RP_CNI_ERR_TRY_AGAIN, "%s: another process is working on container %s; "
 				    "try again", r->label, p->env->container_id);

@@ -244,6 +244,15 @@ void rp_store_abort(struct rp_store *s, struct rp_owner *o);
 /* Look up the LIVE attachment of @k. 0 and @info filled, or -ENOENT. -EBUSY if in flux. */
 int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info);
 
+/*
+ * The same, but the record a dead process left RESERVED or RELEASING for @k (an ADD or DEL killed
+ * half-way) is returned too, info->state saying which, instead of being finished: its data (an
+ * SR-IOV rail's saved VF state) are what the runtime's DEL needs to undo that process's work.
+ * The record stays for rp_store_release() (which finishes it: 0, nothing LIVE was held) or a
+ * sweep.
+ */
+int rp_store_lookup_any(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info);
+
 /* Free every lease of @k and drop its record. 0 also when nothing is held (DEL is idempotent).
  * With @info, the released attachment is copied out first (for restoring a VF, say). Returns
  * 1 when something was released, 0 when nothing was held, -EBUSY if another process is working

@@ -297,13 +297,15 @@ static int rec_matches(const struct rp_owner_rec *r, const struct rp_key_ctx *kc
 	return 1;
 }
 
-enum scan_result { SCAN_NONE, SCAN_LIVE, SCAN_BUSY };
+enum scan_result { SCAN_NONE, SCAN_LIVE, SCAN_BUSY, SCAN_DEAD };
 
 /*
  * Look for another record of @kc in its probe window (skipping @self).  LIVE and matching:
  * *found (+ @info if not NULL).  A RESERVED/RELEASING record of a live process: SCAN_BUSY.
- * Dead ones are finished on the way.  With @self set, a RESERVED record further from home than
- * @self_dist is marked LOST instead (the lower slot wins a same-key race).
+ * Dead ones are finished on the way — except, with @want_dead, a matching one, which is copied
+ * into @info and reported (SCAN_DEAD) so that its data survive until the caller is done with
+ * them.  With @self set, a RESERVED record further from home than @self_dist is marked LOST
+ * instead (the lower slot wins a same-key race).
  */
 /* Inlined into its three callers (constant @self/@info fold away); not under TSan, where GCC
  * rejects an inlined atomic_thread_fence (-Wtsan). */
@@ -314,7 +316,7 @@ enum scan_result { SCAN_NONE, SCAN_LIVE, SCAN_BUSY };
 #endif
 static SCAN_INLINE enum scan_result
 scan_key(struct rp_store *s, const struct rp_key_ctx *kc, uint32_t self,
-	 uint64_t self_dist, uint32_t *found, struct rp_owner_info *info)
+	 uint64_t self_dist, uint32_t *found, struct rp_owner_info *info, int want_dead)
 {
 	uint32_t n = s->nslots, i = kc->home;
 	uint64_t maxp = probe_max(s, kc->home), key = kc->key;
@@ -344,6 +346,11 @@ scan_key(struct rp_store *s, const struct rp_key_ctx *kc, uint32_t self,
 			if ((os != O_RESERVED && os != O_RELEASING) || (st & O_LOST))
 				break;
 			if (!rp_store_proc_alive(s, O_PAYLOAD(st))) {
+				if (want_dead && rec_matches(r, kc) &&
+				    (!info || rp_store_owner_copy(s, i, info, NULL) == 0)) {
+					*found = i;
+					return SCAN_DEAD;
+				}
 				/* a read-only handle's mapping is PROT_READ: it only looks past the
 				 * dead record; the next writer (or sweep) finishes it */
 				if (!s->rdonly)
@@ -412,7 +419,7 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 	if ((s->sweep_tick++ & (RP_SWEEP_EVERY - 1)) == 0)
 		rp_store_sweep_some(s, 8, NULL);
 
-	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info)) {
+	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info, 0)) {
 	case SCAN_LIVE:
 		ret = RP_OWNER_EXISTS;
 		goto out;
@@ -420,6 +427,7 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 		ret = rp_err_set(e, -EBUSY, "attachment %s/%s is being set up or torn down by another "
 				 "process; retry", k->container_id, k->ifname);
 		goto out;
+	case SCAN_DEAD: /* not asked for */
 	case SCAN_NONE:
 		break;
 	}
@@ -466,7 +474,7 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 		atomic_store_explicit(&r->netns[0], 0, memory_order_relaxed);
 	/* D3: the key was published with the claim; rescan (seq_cst): of two concurrent begins for
 	 * one key at least one sees the other. */
-	switch (scan_key(s, kc, slot, d, &found, info)) {
+	switch (scan_key(s, kc, slot, d, &found, info, 0)) {
 	case SCAN_LIVE:
 		owner_drop(r, tag);
 		ret = RP_OWNER_EXISTS;
@@ -476,6 +484,7 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 		ret = rp_err_set(e, -EBUSY, "attachment %s/%s is being set up by another process at the "
 				 "same time; retry", k->container_id, k->ifname);
 		goto out;
+	case SCAN_DEAD: /* not asked for */
 	case SCAN_NONE:
 		break;
 	}
@@ -771,7 +780,7 @@ void rp_store_abort(struct rp_store *s, struct rp_owner *o)
 	rp_store_view_unpin(s, pinned);
 }
 
-int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info)
+static int lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info, int want_dead)
 {
 	const struct rp_key_ctx *kc;
 	uint32_t found;
@@ -781,8 +790,9 @@ int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_
 		return ret;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
-	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info)) {
+	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info, want_dead)) {
 	case SCAN_LIVE:
+	case SCAN_DEAD:
 		ret = 0;
 		break;
 	case SCAN_BUSY:
@@ -793,6 +803,16 @@ int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_
 	}
 	rp_store_view_unpin(s, pinned);
 	return ret;
+}
+
+int rp_store_lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info)
+{
+	return lookup(s, k, info, 0);
+}
+
+int rp_store_lookup_any(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info)
+{
+	return lookup(s, k, info, 1);
 }
 
 int rp_store_release(struct rp_store *s, const struct rp_owner_key *k, struct rp_owner_info *info)
@@ -809,7 +829,7 @@ int rp_store_release(struct rp_store *s, const struct rp_owner_key *k, struct rp
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
 	for (int tries = 0;; tries++) {
-		enum scan_result sr = scan_key(s, kc, UINT32_MAX, 0, &found, info);
+		enum scan_result sr = scan_key(s, kc, UINT32_MAX, 0, &found, info, 0);
 
 		if (sr == SCAN_NONE) {
 			ret = 0;

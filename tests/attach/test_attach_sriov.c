@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,6 +32,7 @@
 #include <rdma/rdma_netlink.h>
 
 #include "harness.h"
+#include "shm/store_internal.h"
 #include "sim/nlrec.h"
 #include "sim/nlsrv.h"
 #include "sim/node.h"
@@ -546,6 +548,70 @@ static void test_del_netns_gone(void **st)
 	json_decref(res);
 }
 
+/* Make every rail of container @cid look as an ADD SIGKILLed after moving its VFs and before
+ * its commit leaves them: records and leases RESERVED by a process that is gone (a reaped child's
+ * pid).  Direct writes through the store's internals: the kill window itself is too narrow to hit
+ * on purpose, its result is exactly this. */
+static void abandon_rails(const char *cid)
+{
+	struct rp_store *s = NULL;
+	pid_t pid = fork();
+	uint64_t dead;
+	int found = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	dead = (uint64_t)pid << PROC_ST_BITS | 4242;
+	assert_int_equal(rp_store_open(ht_state, 0, NULL, &s, NULL), 0);
+	for (uint32_t rail = 1; rail <= NPF; rail++) {
+		char ifname[16];
+
+		snprintf(ifname, sizeof(ifname), "net%u", rail);
+		uint64_t key = rp_store_key(cid, ifname);
+		uint32_t home = rp_store_home(s, key, rp_store_cid_hash(cid)), i = home;
+
+		for (uint64_t d = 0; d <= atomic_load(&s->owners[home].home_maxd); d++, i = (i + 1) % s->nslots) {
+			struct rp_owner_rec *r = &s->owners[i];
+
+			if (atomic_load(&r->key) != key || O_STATE(atomic_load(&r->state)) != O_LIVE)
+				continue;
+			for (uint32_t j = 0; j < META_N(atomic_load(&r->meta)); j++)
+				atomic_store(&s->leases[atomic_load(&r->leases[j])], L_MAKE(L_RESERVED, dead));
+			atomic_store(&r->state, O_MAKE(O_RESERVED, dead));
+			found++;
+		}
+	}
+	assert_int_equal(found, NPF);
+	rp_store_close(s);
+}
+
+/* An ADD killed after its VFs went into the pod, before the commit: the runtime's DEL still
+ * brings every VF home with its name, MAC and MTU — the saved state is in the dead process's
+ * RESERVED records (rp_store_lookup_any) — and frees every lease. */
+static void test_del_after_killed_add(void **st)
+{
+	char pod[32];
+	json_t *res = NULL;
+	const char *conf = conf_rails(NULL);
+	uint32_t used[NPF + 1];
+
+	(void)st;
+	snprintf(pod, sizeof(pod), "%sp10", ht_prefix);
+	ht_pod_add(pod, 10);
+	assert_int_equal(ht_cni("ADD", "k4", pod, "net1", conf, &res), 0);
+	assert_pod_vfs(pod, res, 1500, used);
+	abandon_rails("k4");
+	assert_int_equal(ht_cni("DEL", "k4", pod, "net1", conf, NULL), 0);
+	ht_assert_pod_clean(pod);
+	assert_vfs_home();
+	assert_int_equal(ip_leases(), 0);
+	assert_int_equal(vf_leases(), 0);
+	json_decref(res);
+	ht_pod_del(pod);
+}
+
 /* 12 VFs per PF (pods p21..p33: their eth0 peers must not meet ones of earlier pods whose
  * netns is still being torn down by the kernel): 12 pods attach, the 13th is refused (102, naming the resource and 12) and
  * leaves nothing behind. */
@@ -932,6 +998,7 @@ int main(void)
 		cmocka_unit_test(test_resources),
 		cmocka_unit_test(test_8rail),
 		cmocka_unit_test(test_del_netns_gone),
+		cmocka_unit_test(test_del_after_killed_add),
 		cmocka_unit_test(test_single_rail_device_id),
 		cmocka_unit_test(test_fail_rail5_mtu),
 		cmocka_unit_test(test_vf_settings),

@@ -491,6 +491,19 @@ static void test_sweep_dead_child(void **st)
 			assert_int_equal(rp_store_stats(s, &ss), 0);
 			assert_int_equal(ss.leases_reserved, 2); /* untouched: the writer's sweep does it */
 		}
+		{
+			/* DEL's lookup sees the dead process's record (its data restore a VF) and
+			 * leaves it for the release or the sweep */
+			struct rp_owner_info oi;
+			struct rp_owner_key dk = { "dead", "net1" };
+
+			assert_int_equal(rp_store_lookup_any(s, &dk, &oi), 0);
+			assert_int_equal(oi.state, RP_OWNER_RESERVED);
+			assert_string_equal(oi.container_id, "dead");
+			assert_int_equal(rp_store_stats(s, &ss), 0);
+			assert_int_equal(ss.leases_reserved, 2);
+			assert_int_equal(ss.owners_reserved, 1);
+		}
 		assert_int_equal(rp_store_sweep(s, 0, &sw), 0);
 		assert_int_equal(sw.owners_freed, 1);
 		assert_int_equal(sw.leases_freed, mode == 1 ? 1 : 0);
