@@ -367,6 +367,35 @@ static void test_doomed_estale(void **st)
 	rp_store_close(s);
 }
 
+/* A child begins attachment dead/net1, reserves two addresses and exits without commit, abort
+ * or close; with @forget, its record first forgets the second lease (a lease RESERVED with no
+ * record pointing at it). */
+static void die_reserving(int forget)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid == 0) {
+		struct rp_store *c = NULL;
+		struct rp_owner o;
+		struct rp_lease_info li;
+		uint32_t pool = 0;
+		struct rp_owner_key k = { "dead", "net1" };
+
+		if (rp_store_open(path, oflags, NULL, &c, NULL) || rp_store_read_begin(c, NULL) ||
+		    rp_store_owner_begin(c, &k, NULL, &o, NULL, NULL) ||
+		    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL) ||
+		    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL))
+			_exit(1);
+		if (forget)
+			atomic_store(&c->owners[o.rec].meta, META_MAKE(o.tag, 1, 0));
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* A dead process's reservations never make an allocation fail: a reserve that finds its pools
  * exhausted (or its wanted address held) frees what dead processes hold RESERVED there and tries
  * again — whether or not a bounded sweep has come by. */
@@ -381,25 +410,8 @@ static void test_sweep_on_exhaustion(void **st)
 	assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
 	for (int mode = 0; mode < 2; mode++) {
 		struct rp_ip want = ip4("10.0.0.2");
-		pid_t pid = fork();
 
-		if (pid == 0) {
-			struct rp_store *c = NULL;
-			struct rp_owner o;
-			struct rp_lease_info li;
-			uint32_t pool = 0;
-			struct rp_owner_key k = { "dead", "net1" };
-
-			if (rp_store_open(path, oflags, NULL, &c, NULL) || rp_store_read_begin(c, NULL) ||
-			    rp_store_owner_begin(c, &k, NULL, &o, NULL, NULL) ||
-			    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL) ||
-			    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL))
-				_exit(1);
-			_exit(0); /* both addresses RESERVED by a process that is gone */
-		}
-		int status;
-		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		die_reserving(0); /* both addresses RESERVED by a process that is gone */
 		assert_int_equal(rp_store_stats(s, &ss), 0);
 		assert_int_equal(ss.leases_reserved, 2);
 
@@ -452,27 +464,7 @@ static void test_sweep_dead_child(void **st)
 
 	assert_int_equal(apply1(s, "p", &r, 1, NULL, 0), 0);
 	for (int mode = 0; mode < 2; mode++) {
-		pid_t pid = fork();
-
-		if (pid == 0) {
-			struct rp_store *c = NULL;
-			struct rp_owner o;
-			struct rp_lease_info li;
-			uint32_t pool = 0;
-			struct rp_owner_key k = { "dead", "net1" };
-
-			if (rp_store_open(path, oflags, NULL, &c, NULL) || rp_store_read_begin(c, NULL) ||
-			    rp_store_owner_begin(c, &k, NULL, &o, NULL, NULL) ||
-			    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL) ||
-			    rp_store_reserve(c, &o, &pool, 1, NULL, &li, NULL))
-				_exit(1);
-			if (mode == 1) /* die with the record gone but a lease RESERVED */
-				atomic_store(&c->owners[o.rec].meta, META_MAKE(o.tag, 1, 0));
-			_exit(0); /* no commit, no abort, no close */
-		}
-		int status;
-		assert_int_equal(waitpid(pid, &status, 0), pid);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		die_reserving(mode == 1);
 		struct rp_store_stats ss;
 		assert_int_equal(rp_store_stats(s, &ss), 0);
 		assert_int_equal(ss.leases_reserved, 2);
