@@ -625,7 +625,10 @@ retry:
 			}
 		}
 	}
-	rp_store_pend(s, PEND_NONE);
+	/* Found: the window stays marked (now with the lease itself) until the record lists the
+	 * lease, so that a process killed in between leaves a marker, not an orphan reservation
+	 * only a full sweep would find (the next open frees it: rp_store_pending_repair). */
+	rp_store_pend(s, pool == UINT32_MAX ? PEND_NONE : PEND_LEASE(id));
 	if (pool == UINT32_MAX && !swept) {
 		/* Exhausted (or the wanted address held): before failing, free what dead processes
 		 * hold RESERVED in these pools — the bounded sweeps may not have come by yet — and
@@ -675,6 +678,7 @@ retry:
 
 	atomic_store_explicit(&r->meta, META_MAKE(o->tag, o->nleases, META_DLEN(meta)),
 			      memory_order_relaxed);
+	rp_store_pend(s, PEND_NONE);
 	if (out) {
 		const struct rp_cfg_extent *x = &s->exts[ext];
 

@@ -208,8 +208,19 @@ static uint64_t pending_fix(struct rp_store *s, uint64_t p, uint32_t slot, uint3
 	if (to > s->cfg->next_lease)
 		to = s->cfg->next_lease;
 	for (uint64_t id = from; id < to; id++) {
-		if (L_STATE(atomic_load_explicit(&s->leases[id], memory_order_acquire)) != L_FREE ||
-		    rp_bitmap_test(s->bitmap, id) || pending_elsewhere(s, id, slot, nslots))
+		uint64_t w = atomic_load_explicit(&s->leases[id], memory_order_acquire);
+
+		/* reserved, but killed before its record listed it: free it if its holder is dead
+		 * (sweep_lease() checks; a record that does list it is finished by CAS on the same
+		 * word, so the lease is freed once) */
+		if (L_STATE(w) == L_RESERVED) {
+			struct rp_sweep_stats st = { 0 };
+
+			sweep_lease(s, id, &st, 0);
+			fixed += st.leases_freed;
+			continue;
+		}
+		if (L_STATE(w) != L_FREE || rp_bitmap_test(s->bitmap, id) || pending_elsewhere(s, id, slot, nslots))
 			continue;
 		rp_store_lease_bit_set(s, id);
 		fixed++;
