@@ -371,6 +371,8 @@ int rp_store_owner_copy(struct rp_store *s, uint32_t rec, struct rp_owner_info *
 void rp_store_sweep_some(struct rp_store *s, uint32_t budget, struct rp_sweep_stats *st);
 /* Free leases [@from, @to) that dead processes hold RESERVED; returns how many. */
 uint64_t rp_store_sweep_range(struct rp_store *s, uint64_t from, uint64_t to);
+/* The same over the segments of @pools (indices into the pinned view), at most @budget leases. */
+uint64_t rp_store_sweep_pools(struct rp_store *s, const uint32_t *pools, uint32_t npools, uint64_t budget);
 /* Bounded sweeps: every RP_SWEEP_EVERY-th begin / reserve of a handle (see rp_store_sweep_some). */
 #define RP_SWEEP_EVERY 64u
 /* An allocation that finds its pools exhausted sweeps at most this many of their leases for

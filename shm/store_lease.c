@@ -26,9 +26,14 @@ static inline uint64_t key_hash(const char *cid, size_t a, const char *ifname, s
 	return k ? k : 1;
 }
 
+static inline uint64_t cid_hash(const char *cid, size_t len)
+{
+	return XXH64(cid, len, 0x72706f6469643031ull);
+}
+
 uint64_t rp_store_cid_hash(const char *cid)
 {
-	return XXH64(cid, strnlen(cid, RP_CID_MAX - 1), 0x72706f6469643031ull);
+	return cid_hash(cid, strnlen(cid, RP_CID_MAX - 1));
 }
 
 uint64_t rp_store_key(const char *cid, const char *ifname)
@@ -79,7 +84,7 @@ static __attribute__((noinline)) int key_prep_miss(struct rp_store *s, const str
 	kc->cid_len = (uint32_t)a;
 	kc->if_len = (uint32_t)b;
 	if (!same_cid)
-		kc->cid_hash = s->home_cid ? XXH64(k->container_id, a, 0x72706f6469643031ull) : 0;
+		kc->cid_hash = s->home_cid ? cid_hash(k->container_id, a) : 0;
 	kc->key = key_hash_words(kc);
 	kc->home = rp_store_home(s, kc->key, kc->cid_hash);
 	return 0;
@@ -633,26 +638,13 @@ retry:
 		/* Exhausted (or the wanted address held): before failing, free what dead processes
 		 * hold RESERVED in these pools — the bounded sweeps may not have come by yet — and
 		 * try once more. */
-		uint64_t budget = RP_SWEEP_ON_FULL, freed = 0;
+		uint64_t freed = 0;
 
 		swept = 1;
-		if (want && inuse) {
+		if (want && inuse)
 			freed = rp_store_sweep_range(s, want_id, want_id + 1);
-		} else if (!want) {
-			for (uint32_t pi = 0; pi < npools && budget; pi++) {
-				if (pools[pi] >= s->cfg->npools)
-					continue;
-				const struct rp_cfg_pool *p = &s->pools[pools[pi]];
-
-				for (uint32_t j = 0; j < p->nsegs && budget; j++) {
-					const struct rp_cfg_seg *g = &s->segs[p->seg_first + j];
-					uint64_t to = g->to - g->from > budget ? g->from + budget : g->to;
-
-					freed += rp_store_sweep_range(s, g->from, to);
-					budget -= to - g->from;
-				}
-			}
-		}
+		else if (!want)
+			freed = rp_store_sweep_pools(s, pools, npools, RP_SWEEP_ON_FULL);
 		if (freed) {
 			inuse = 0;
 			goto retry;

@@ -66,6 +66,26 @@ uint64_t rp_store_sweep_range(struct rp_store *s, uint64_t from, uint64_t to)
 	return st.leases_freed;
 }
 
+uint64_t rp_store_sweep_pools(struct rp_store *s, const uint32_t *pools, uint32_t npools, uint64_t budget)
+{
+	uint64_t freed = 0;
+
+	for (uint32_t pi = 0; pi < npools && budget; pi++) {
+		if (pools[pi] >= s->cfg->npools)
+			continue;
+		const struct rp_cfg_pool *p = &s->pools[pools[pi]];
+
+		for (uint32_t j = 0; j < p->nsegs && budget; j++) {
+			const struct rp_cfg_seg *g = &s->segs[p->seg_first + j];
+			uint64_t to = g->to - g->from > budget ? g->from + budget : g->to;
+
+			freed += rp_store_sweep_range(s, g->from, to);
+			budget -= to - g->from;
+		}
+	}
+	return freed;
+}
+
 static void sweep_owner(struct rp_store *s, uint32_t i, struct rp_sweep_stats *st)
 {
 	uint64_t w = atomic_load_explicit(&s->owners[i].state, memory_order_acquire);
@@ -214,10 +234,7 @@ static uint64_t pending_fix(struct rp_store *s, uint64_t p, uint32_t slot, uint3
 		 * (sweep_lease() checks; a record that does list it is finished by CAS on the same
 		 * word, so the lease is freed once) */
 		if (L_STATE(w) == L_RESERVED) {
-			struct rp_sweep_stats st = { 0 };
-
-			sweep_lease(s, id, &st, 0);
-			fixed += st.leases_freed;
+			fixed += rp_store_sweep_range(s, id, id + 1);
 			continue;
 		}
 		if (L_STATE(w) != L_FREE || rp_bitmap_test(s->bitmap, id) || pending_elsewhere(s, id, slot, nslots))
