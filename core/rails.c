@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <linux/magic.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
 #include <sys/socket.h>
@@ -162,12 +163,22 @@ static int add_route(struct rp_nl_txn *t, unsigned i, const char *name, const st
 			     "rail %u (%s): add route %s table %u", i, name, what, r->table);
 }
 
-/* Pod namespace: rp_filter, addresses, rail tables, rules, main routes, in one batch. */
+static int netconf_cb(const struct nlmsghdr *h, void *arg)
+{
+	return rp_nl_netconf_parse(h, arg);
+}
+
+/* Pod namespace: all.rp_filter read, rp_filter, addresses, rail tables, rules, main routes, in
+ * one batch. */
 static int queue_pod(struct rp_nl_txn *t, const struct rp_rail_plan *plans, unsigned n, const struct rp_rails_opts *o,
-		     const struct rp_nl_link_info *pli)
+		     const struct rp_nl_link_info *pli, struct rp_nl_netconf *all)
 {
 	char b1[48], b2[48], what[160];
 	int err;
+
+	if ((err = rp_nl_txn_add(t, rp_nl_msg_netconf_get(AF_INET, NETCONFA_IFINDEX_ALL), NULL, NULL, netconf_cb, all,
+				 "read net.ipv4.conf.all.rp_filter")))
+		return err;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct rp_rail_plan *p = &plans[i];
@@ -285,6 +296,7 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 	struct rp_nl_link_info mli[RP_RAILS_MAX], pli[RP_RAILS_MAX];
 	struct rp_nl_sock *host, *pod;
 	struct rp_nl_txn *host_t = NULL, *pod_t = NULL;
+	struct rp_nl_netconf all = { .rp_filter = -1 };
 	struct rp_err rb;
 	int err;
 
@@ -320,13 +332,25 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 	}
 	if ((err = rp_nl_txn_commit(host_t, e)))
 		goto undo;
+	/* RTM_GETLINK also makes the kernel run the links' pending link-watch events, so they
+	 * report operstate UP when ADD returns. */
 	for (unsigned i = 0; i < n; i++)
 		names[i] = plans[i].name;
 	if ((err = rp_nl_links_get(pod, names, n, pli, e))) {
 		rp_err_prefix(e, "rails: pod interfaces: ");
 		goto undo;
 	}
-	{
+	if ((err = queue_pod(pod_t, plans, n, o, pli, &all))) {
+		rp_err_set(e, err, "rails: cannot build the pod requests (out of memory or a bad argument)");
+		goto undo;
+	}
+	if ((err = rp_nl_txn_commit(pod_t, e)))
+		goto undo;
+	/* The kernel takes max(all, device); the batch set the devices' and read "all".  Only a pod
+	 * whose all.rp_filter is not 0 costs the trip into the namespace: a new namespace copies the
+	 * node's value (net.core.devconf_inherit_init_net=0), so a node with systemd's
+	 * rp_filter=2 pays it on every ADD. */
+	if (all.rp_filter != 0) {
 		struct sysctl_io io = { .path = "/proc/sys/net/ipv4/conf/all/rp_filter" };
 		int r = rp_nl_netns_run(netns, relax_rp_filter_all, &io, NULL);
 		if (r) {
@@ -334,12 +358,6 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 			goto undo;
 		}
 	}
-	if ((err = queue_pod(pod_t, plans, n, o, pli))) {
-		rp_err_set(e, err, "rails: cannot build the pod requests (out of memory or a bad argument)");
-		goto undo;
-	}
-	if ((err = rp_nl_txn_commit(pod_t, e)))
-		goto undo;
 	if ((err = run_probes(netns, plans, n, o, pli, e)))
 		goto undo;
 	rp_nl_txn_forget_undo(pod_t);

@@ -10,6 +10,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -65,6 +66,25 @@ int rp_nl_link_parse(const struct nlmsghdr *h, struct rp_nl_link_info *out)
 	}
 	if (tb[IFLA_LINKINFO] && nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], ipol) == 0 && li[IFLA_INFO_KIND])
 		nla_strlcpy(out->kind, li[IFLA_INFO_KIND], sizeof(out->kind));
+	return 0;
+}
+
+int rp_nl_netconf_parse(const struct nlmsghdr *h, struct rp_nl_netconf *out)
+{
+	static struct nla_policy pol[NETCONFA_MAX + 1] = {
+		[NETCONFA_IFINDEX] = { .type = NLA_U32 },
+		[NETCONFA_RP_FILTER] = { .type = NLA_U32 },
+		[NETCONFA_FORWARDING] = { .type = NLA_U32 },
+	};
+	struct nlattr *tb[NETCONFA_MAX + 1];
+
+	if (h->nlmsg_type != RTM_NEWNETCONF || nlmsg_datalen(h) < (int)sizeof(struct netconfmsg))
+		return -EBADMSG;
+	if (nlmsg_parse((struct nlmsghdr *)h, sizeof(struct netconfmsg), tb, NETCONFA_MAX, pol) < 0)
+		return -EBADMSG;
+	out->ifindex = tb[NETCONFA_IFINDEX] ? (int)nla_get_u32(tb[NETCONFA_IFINDEX]) : 0;
+	out->rp_filter = tb[NETCONFA_RP_FILTER] ? (int)nla_get_u32(tb[NETCONFA_RP_FILTER]) : -1;
+	out->forwarding = tb[NETCONFA_FORWARDING] ? (int)nla_get_u32(tb[NETCONFA_FORWARDING]) : -1;
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/ip.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <netlink/attr.h>
@@ -180,6 +181,19 @@ struct nl_msg *rp_nl_msg_link_get(int ifindex, const char *name)
 		return NULL;
 	if ((ifindex <= 0 && nla_put_string(m, IFLA_IFNAME, name) < 0) ||
 	    nla_put_u32(m, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
+		nlmsg_free(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct nl_msg *rp_nl_msg_netconf_get(int af, int ifindex)
+{
+	struct netconfmsg ncm = { .ncm_family = (uint8_t)af };
+	struct nl_msg *m = rp_nl__msg_new(RTM_GETNETCONF, 0);
+
+	if (m && (nlmsg_append(m, &ncm, sizeof(ncm), NLMSG_ALIGNTO) < 0 ||
+		  nla_put_s32(m, NETCONFA_IFINDEX, ifindex) < 0)) {
 		nlmsg_free(m);
 		return NULL;
 	}

@@ -266,6 +266,16 @@ struct rp_nl_addr_info {
 };
 int rp_nl_addr_parse(const struct nlmsghdr *h, struct rp_nl_addr_info *out);
 
+/* RTM_GETNETCONF of @af (AF_INET, AF_INET6) for @ifindex, or NETCONFA_IFINDEX_ALL /
+ * NETCONFA_IFINDEX_DEFAULT: one RTM_NEWNETCONF answer.  Its parse: -1 for an absent value. */
+struct nl_msg *rp_nl_msg_netconf_get(int af, int ifindex);
+struct rp_nl_netconf {
+	int ifindex;
+	int rp_filter;
+	int forwarding;
+};
+int rp_nl_netconf_parse(const struct nlmsghdr *h, struct rp_nl_netconf *out);
+
 struct rp_nl_route_info {
 	int family;
 	uint32_t table;

@@ -22,6 +22,7 @@
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -30,6 +31,7 @@
 #include "netlink/nl.h"
 #include "netlink/probe.h"
 #include "sim/node.h"
+#include "tests/common/exec.h"
 
 static uint64_t nl_sends(void)
 {
@@ -373,6 +375,45 @@ static void test_socket_cache(void **state)
 	assert_int_equal(links_in(a), 0);
 }
 
+static int netconf_cb(const struct nlmsghdr *h, void *arg)
+{
+	return rp_nl_netconf_parse(h, arg);
+}
+
+/* net.ipv4.conf.<all|dev>.rp_filter as RTM_GETNETCONF reports it inside the namespace. */
+static int netconf_rp_filter(struct rp_nl_sock *s, int ifindex)
+{
+	struct rp_nl_netconf nc = { .rp_filter = -7 };
+	struct rp_nl_txn *t;
+	struct rp_err e = { 0 };
+
+	assert_int_equal(rp_nl_txn_new(s, &t), 0);
+	assert_int_equal(rp_nl_txn_add(t, rp_nl_msg_netconf_get(AF_INET, ifindex), NULL, NULL, netconf_cb, &nc,
+				       "read rp_filter"), 0);
+	if (rp_nl_txn_commit(t, &e))
+		fail_msg("netconf: %s", e.msg);
+	rp_nl_txn_free(t);
+	assert_int_equal(nc.ifindex, ifindex);
+	return nc.rp_filter;
+}
+
+/* The attach path reads all.rp_filter this way instead of entering the pod for /proc. */
+static void test_netconf_rp_filter(void **state)
+{
+	struct rp_nl_sock *s;
+	struct rp_err e = { 0 };
+	(void)state;
+
+	assert_int_equal(rp_nl_sock_netns(ns_path, &s, &e), 0);
+	for (int v = 2; v >= 0; v--) {
+		assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip netns exec %s sysctl -qw net.ipv4.conf.all.rp_filter=%d",
+					ns_name, v), 0);
+		assert_int_equal(netconf_rp_filter(s, NETCONFA_IFINDEX_ALL), v);
+	}
+	assert_int_equal(rpt_sh(NULL, RPT_INHERIT, "ip netns exec %s sysctl -qw net.ipv4.conf.lo.rp_filter=1", ns_name), 0);
+	assert_int_equal(netconf_rp_filter(s, 1), 1);
+}
+
 static void test_sim_node(void **state)
 {
 	struct rp_sim_spec sp = { .own_netns = 1, .nnics = 2 };
@@ -452,6 +493,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_batch_receive_calls, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_extack_and_routes, ns_setup, ns_teardown),
 		cmocka_unit_test_setup_teardown(test_socket_cache, ns_setup, ns_teardown),
+		cmocka_unit_test_setup_teardown(test_netconf_rp_filter, ns_setup, ns_teardown),
 		cmocka_unit_test(test_sim_node),
 	};
 	if (!want_live)
