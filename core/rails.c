@@ -79,30 +79,15 @@ static int validate(const struct rp_rail_plan *plans, unsigned n, struct rp_err 
 	return 0;
 }
 
-struct sysctl_io {
-	const char *path;
-	int changed;
-};
-
 /* Runs inside the pod: /proc/sys/net is the namespace of the opener. */
-static int relax_rp_filter_all(void *arg)
+static int write_zero(void *path)
 {
-	struct sysctl_io *io = arg;
-	char buf[8] = "";
-	int fd = open(io->path, O_RDWR | O_CLOEXEC), err = 0;
-	ssize_t r;
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
 
 	if (fd < 0)
 		return -errno;
-	r = read(fd, buf, sizeof(buf) - 1);
-	if (r < 0) {
+	if (write(fd, "0", 1) < 0)
 		err = -errno;
-	} else if (buf[0] != '0') {
-		if (pwrite(fd, "0", 1, 0) < 0)
-			err = -errno;
-		else
-			io->changed = 1;
-	}
 	close(fd);
 	return err;
 }
@@ -309,7 +294,7 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 	/* Masters first: a wrong master or MTU is refused before anything is touched. */
 	for (unsigned i = 0; i < n; i++)
 		names[i] = plans[i].master;
-	if ((err = rp_nl_links_brief(host, names, n, RP_NL_BRIEF_MTU, mli, e)))
+	if ((err = rp_nl_links_brief(host, names, n, mli, e)))
 		return rp_err_prefix(e, "rails: host interfaces: ");
 	/* A moved device (SR-IOV VF) may be raised up to its PF's MTU, which its caller checked
 	 * (core/sriov.h); a macvlan can never exceed its master's current MTU. */
@@ -351,8 +336,7 @@ int rp_rails_attach(const char *netns, const struct rp_rail_plan *plans, unsigne
 	 * node's value (net.core.devconf_inherit_init_net=0), so a node with systemd's
 	 * rp_filter=2 pays it on every ADD. */
 	if (all.rp_filter != 0) {
-		struct sysctl_io io = { .path = "/proc/sys/net/ipv4/conf/all/rp_filter" };
-		int r = rp_nl_netns_run(netns, relax_rp_filter_all, &io, NULL);
+		int r = rp_nl_netns_run(netns, write_zero, (void *)"/proc/sys/net/ipv4/conf/all/rp_filter", NULL);
 		if (r) {
 			err = rp_err_set(e, r, "rails: set net.ipv4.conf.all.rp_filter=0 in %s: %s", netns, strerror(-r));
 			goto undo;

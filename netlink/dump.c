@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include <net/if.h>
-#include <net/if_arp.h>
 #include <sys/ioctl.h>
 #include <linux/fib_rules.h>
 #include <linux/if_addr.h>
@@ -74,7 +73,6 @@ int rp_nl_netconf_parse(const struct nlmsghdr *h, struct rp_nl_netconf *out)
 	static struct nla_policy pol[NETCONFA_MAX + 1] = {
 		[NETCONFA_IFINDEX] = { .type = NLA_U32 },
 		[NETCONFA_RP_FILTER] = { .type = NLA_U32 },
-		[NETCONFA_FORWARDING] = { .type = NLA_U32 },
 	};
 	struct nlattr *tb[NETCONFA_MAX + 1];
 
@@ -84,7 +82,6 @@ int rp_nl_netconf_parse(const struct nlmsghdr *h, struct rp_nl_netconf *out)
 		return -EBADMSG;
 	out->ifindex = tb[NETCONFA_IFINDEX] ? (int)nla_get_u32(tb[NETCONFA_IFINDEX]) : 0;
 	out->rp_filter = tb[NETCONFA_RP_FILTER] ? (int)nla_get_u32(tb[NETCONFA_RP_FILTER]) : -1;
-	out->forwarding = tb[NETCONFA_FORWARDING] ? (int)nla_get_u32(tb[NETCONFA_FORWARDING]) : -1;
 	return 0;
 }
 
@@ -282,8 +279,8 @@ static int link_get_cb(const struct nlmsghdr *h, void *arg)
 	return rp_nl_link_parse(h, arg);
 }
 
-int rp_nl_links_brief(struct rp_nl_sock *s, const char *const *names, size_t n, unsigned what,
-		      struct rp_nl_link_info *out, struct rp_err *e)
+int rp_nl_links_brief(struct rp_nl_sock *s, const char *const *names, size_t n, struct rp_nl_link_info *out,
+		      struct rp_err *e)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct ifreq r;
@@ -298,17 +295,9 @@ int rp_nl_links_brief(struct rp_nl_sock *s, const char *const *names, size_t n, 
 			goto fail;
 		out[i].ifindex = r.ifr_ifindex;
 		memcpy(out[i].name, names[i], len);
-		if ((what & RP_NL_BRIEF_MTU) && ioctl(s->fd, SIOCGIFMTU, &r) < 0)
+		if (ioctl(s->fd, SIOCGIFMTU, &r) < 0)
 			goto fail;
 		out[i].mtu = (uint32_t)r.ifr_mtu;
-		if (what & RP_NL_BRIEF_MAC) {
-			if (ioctl(s->fd, SIOCGIFHWADDR, &r) < 0)
-				goto fail;
-			if (r.ifr_hwaddr.sa_family == ARPHRD_ETHER) {
-				memcpy(out[i].mac, r.ifr_hwaddr.sa_data, 6);
-				out[i].has_mac = 1;
-			}
-		}
 		continue;
 fail:
 		return rp_err_set(e, -errno, "get link %s: %s", names[i], strerror(errno));

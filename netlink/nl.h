@@ -272,7 +272,6 @@ struct nl_msg *rp_nl_msg_netconf_get(int af, int ifindex);
 struct rp_nl_netconf {
 	int ifindex;
 	int rp_filter;
-	int forwarding;
 };
 int rp_nl_netconf_parse(const struct nlmsghdr *h, struct rp_nl_netconf *out);
 
@@ -310,17 +309,14 @@ int rp_nl_dump_rules(struct rp_nl_sock *s, int family, int (*fn)(const struct rp
 		     void (*reset)(void *), void *arg, struct rp_err *e);
 
 /*
- * The few facts the attach path needs of @n links, by name, through interface ioctls on @s's
- * socket (so in @s's namespace): ifindex and name always, MTU with RP_NL_BRIEF_MTU, MAC with
- * RP_NL_BRIEF_MAC; kind, group, flags and link stay zero.  Two or three ~2 us system calls per
- * link instead of a netlink round trip in which the kernel builds a full link message for each
+ * What the attach path needs of @n master links, by name, through interface ioctls on @s's
+ * socket (so in @s's namespace): ifindex, name and MTU; the other fields stay zero.  Two ~2 us
+ * system calls per link instead of a netlink round trip in which the kernel builds a full link message for each
  * (~30 us apiece on the test VM).  -ENODEV with "get link X: No such device" like
  * rp_nl_links_get().
  */
-#define RP_NL_BRIEF_MTU 1u
-#define RP_NL_BRIEF_MAC 2u
-int rp_nl_links_brief(struct rp_nl_sock *s, const char *const *names, size_t n, unsigned what,
-		      struct rp_nl_link_info *out, struct rp_err *e);
+int rp_nl_links_brief(struct rp_nl_sock *s, const char *const *names, size_t n, struct rp_nl_link_info *out,
+		      struct rp_err *e);
 
 /* Look up @n links by name in ONE sendmsg (batched RTM_GETLINK).  -ENODEV with "get link X: No
  * such device" when one is missing. */

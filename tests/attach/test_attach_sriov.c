@@ -144,6 +144,14 @@ static size_t leases_of(const char *pool_prefix)
 #define ip_leases() leases_of(NULL)
 #define vf_leases() leases_of("vf:")
 
+/* Nothing of the node is held: every VF home, no address or VF lease in the store. */
+static void assert_all_released(void)
+{
+	assert_vfs_home();
+	assert_int_equal(ip_leases(), 0);
+	assert_int_equal(vf_leases(), 0);
+}
+
 /* The seed's shared-subnet rails: SpiderMultusConfig spiderpool/eno3npN for rail N. */
 static char *conf_rails(const char *rail5)
 {
@@ -504,9 +512,7 @@ static void test_8rail(void **st)
 	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	assert_rdma_moves(m0, used, ino_of(ht_node_ns));
 	ht_assert_pod_clean(pod);
-	assert_vfs_home();
-	assert_int_equal(ip_leases(), 0);
-	assert_int_equal(vf_leases(), 0);
+	assert_all_released();
 	assert_int_equal(ht_cni("DEL", "c1", pod, "net1", conf, NULL), 0);
 	assert_vfs_home();
 	json_decref(res);
@@ -542,9 +548,7 @@ static void test_del_netns_gone(void **st)
 			fail_msg("respawn: %s", e.msg);
 	}
 	assert_int_equal(ht_cni("DEL", "c2", pod, "net1", conf, NULL), 0);
-	assert_vfs_home();
-	assert_int_equal(ip_leases(), 0);
-	assert_int_equal(vf_leases(), 0);
+	assert_all_released();
 	json_decref(res);
 }
 
@@ -605,9 +609,7 @@ static void test_del_after_killed_add(void **st)
 	abandon_rails("k4");
 	assert_int_equal(ht_cni("DEL", "k4", pod, "net1", conf, NULL), 0);
 	ht_assert_pod_clean(pod);
-	assert_vfs_home();
-	assert_int_equal(ip_leases(), 0);
-	assert_int_equal(vf_leases(), 0);
+	assert_all_released();
 	json_decref(res);
 	ht_pod_del(pod);
 }
@@ -655,9 +657,7 @@ static void test_exhaustion(void **st)
 		snprintf(cid, sizeof(cid), "x%d", i);
 		assert_int_equal(ht_cni("DEL", cid, pod, "net1", conf, NULL), 0);
 	}
-	assert_vfs_home();
-	assert_int_equal(vf_leases(), 0);
-	assert_int_equal(ip_leases(), 0);
+	assert_all_released();
 	for (int i = 1; i <= NVF + 1; i++) {
 		snprintf(pod, sizeof(pod), "%sp%d", ht_prefix, i + 20);
 		ht_pod_del(pod);
@@ -706,9 +706,7 @@ static void test_single_rail_device_id(void **st)
 	assert_int_equal(ip_leases(), 1);
 	assert_int_equal(ht_cni("DEL", "s1", pod, "net3", c1, NULL), 0);
 	ht_assert_pod_clean(pod);
-	assert_vfs_home();
-	assert_int_equal(vf_leases(), 0);
-	assert_int_equal(ip_leases(), 0);
+	assert_all_released();
 	json_decref(res);
 	ht_pod_del(pod);
 	ht_pod_del(pod2);
@@ -823,9 +821,7 @@ static void test_fail_rail5_mtu(void **st)
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 103);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "net5"));
 	ht_assert_pod_clean(pod);
-	assert_vfs_home();
-	assert_int_equal(vf_leases(), 0);
-	assert_int_equal(ip_leases(), 0);
+	assert_all_released();
 	/* PF side: rails 1-4 had VLAN 101..104 set, then put back; every VF of every PF reads 0 */
 	{
 		size_t sets = 0, bad_vlan = 0, n;
@@ -893,9 +889,7 @@ static void test_rdma_mode_wrong(void **st)
 	assert_int_equal(json_integer_value(json_object_get(res, "code")), 104);
 	assert_non_null(strstr(json_string_value(json_object_get(res, "msg")), "rdma system set netns exclusive"));
 	ht_assert_pod_clean(pod);
-	assert_vfs_home();
-	assert_int_equal(vf_leases(), 0);
-	assert_int_equal(ip_leases(), 0);
+	assert_all_released();
 	json_decref(res);
 	ht_pod_del(pod);
 }
@@ -954,9 +948,7 @@ static void test_exclusive_scheme(void **st)
 	assert_int_equal(ht_cni("CHECK", "e7", pod, "net1", conf, NULL), 0);
 	assert_int_equal(ht_cni("DEL", "e7", pod, "net1", conf, NULL), 0);
 	ht_assert_pod_clean(pod);
-	assert_vfs_home();
-	assert_int_equal(vf_leases(), 0);
-	assert_int_equal(ip_leases(), 0);
+	assert_all_released();
 	json_decref(res);
 	ht_pod_del(pod);
 	snprintf(ht_state, sizeof(ht_state), "%s", shared_state);
