@@ -282,6 +282,13 @@ bool rp_bitmap_release(void *mem, uint64_t i)
 	return !(old & bit);
 }
 
+const void *rp_bitmap_word(const void *mem, uint64_t i)
+{
+	if (i >= hdr(mem)->nbits)
+		return NULL;
+	return &lvl(mem, 0)[i / 64];
+}
+
 bool rp_bitmap_test(const void *mem, uint64_t i)
 {
 	if (i >= hdr(mem)->nbits)

@@ -65,6 +65,9 @@ int rp_bitmap_claim_bit(void *mem, uint64_t bit);
 bool rp_bitmap_release(void *mem, uint64_t bit);
 
 bool rp_bitmap_test(const void *mem, uint64_t bit);
+/* The level-0 word holding bit @bit (what a claim or release of it touches first), or NULL if
+ * @bit is out of range: for a caller that maps its pages ahead of use. */
+const void *rp_bitmap_word(const void *mem, uint64_t bit);
 
 /* Set bits in [@from, @to). */
 uint64_t rp_bitmap_count(const void *mem, uint64_t from, uint64_t to);

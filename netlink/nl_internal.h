@@ -40,15 +40,20 @@ ssize_t rp_nl__sendmsg(struct rp_nl_sock *s, const void *buf, size_t len);
  *
  * A batch's replies are all queued by the time its sendmsg() returns (rtnetlink handles a batch
  * synchronously), so rp_nl__recv_batch() takes as many as are there with one recvmmsg() into
- * RP_NL_RX_SLOTS slots of RP_NL_RX_SLOT bytes: an ACK or one RTM_GETLINK answer without a VF
- * list fits a slot many times over (VF lists are asked for only through raw.c).  A longer reply
- * is cut: its slot still holds the header, and the slot's length is returned NEGATED so the
- * caller can fail that one request with -EMSGSIZE.
+ * RP_NL_RX_SLOTS slots of @slot bytes.  A batch that asks for data uses RP_NL_RX_SLOT: one
+ * RTM_GETLINK answer without a VF list fits many times over (VF lists are asked for only
+ * through raw.c).  A batch of ACKs only uses RP_NL_ACK_SLOT: a capped ACK is 36 bytes and an
+ * error's extended ACK (message of at most 80 characters, offset, policy) stays far below it,
+ * so fifteen ACKs land in two pages instead of fifteen, each page the kernel writes being a
+ * first touch in a fresh CNI process.  A longer reply is cut: its slot still holds the header,
+ * and the slot's length is returned NEGATED so the caller can fail that one request with
+ * -EMSGSIZE (a cut error ACK keeps its error code and loses only its text).
  * rp_nl__recv() reads one datagram into the whole area (a dump part is at most 32 KiB unless a
  * single object is larger); a cut datagram returns -EMSGSIZE with *@trunc_len set to its real
  * length, and the area is grown to that for the retry.
  */
 #define RP_NL_RX_SLOT 8192u
+#define RP_NL_ACK_SLOT 512u
 #define RP_NL_RX_SLOTS 15u /* 120 KiB: below glibc's mmap threshold, no new mapping */
 
 struct rp_nl_rx {
@@ -58,7 +63,7 @@ struct rp_nl_rx {
 
 /* Blocks for the first reply, then takes what is queued (up to @max <= RP_NL_RX_SLOTS); fills
  * @out and returns how many, or -errno.  The data lives in @s->rx until the next receive. */
-int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max);
+int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max, size_t slot);
 /* One datagram into @s->rx (@flags: 0 or MSG_DONTWAIT); bytes or -errno (see above for
  * -EMSGSIZE). */
 ssize_t rp_nl__recv(struct rp_nl_sock *s, int flags, size_t *trunc_len);

@@ -81,7 +81,7 @@ static int rx_reserve(struct rp_nl_sock *s, size_t need)
 	return 0;
 }
 
-int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max)
+int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max, size_t slot)
 {
 	struct mmsghdr mm[RP_NL_RX_SLOTS];
 	struct iovec iov[RP_NL_RX_SLOTS];
@@ -93,11 +93,11 @@ int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int m
 		max = RP_NL_RX_SLOTS;
 	if (!max)
 		return 0;
-	if (rx_reserve(s, (size_t)RP_NL_RX_SLOTS * RP_NL_RX_SLOT))
+	if (rx_reserve(s, (size_t)RP_NL_RX_SLOTS * slot))
 		return -ENOMEM;
 	for (unsigned int i = 0; i < max; i++) {
-		iov[i].iov_base = (char *)s->rx + (size_t)i * RP_NL_RX_SLOT;
-		iov[i].iov_len = RP_NL_RX_SLOT;
+		iov[i].iov_base = (char *)s->rx + (size_t)i * slot;
+		iov[i].iov_len = slot;
 		memset(&mm[i], 0, sizeof(mm[i]));
 		mm[i].msg_hdr.msg_name = &sa[i];
 		mm[i].msg_hdr.msg_namelen = sizeof(sa[i]);
@@ -119,7 +119,7 @@ int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int m
 			continue;
 		out[got].h = iov[i].iov_base;
 		if (mm[i].msg_hdr.msg_flags & MSG_TRUNC)
-			out[got].len = -(int)(len < RP_NL_RX_SLOT ? len : RP_NL_RX_SLOT);
+			out[got].len = -(int)(len < slot ? len : slot);
 		else
 			out[got].len = (int)len;
 		got++;

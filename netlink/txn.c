@@ -212,14 +212,17 @@ static void batch_reply(struct rp_nl_sock *s, struct op *ops, size_t n, uint32_t
 static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail, size_t faillen)
 {
 	struct rp_nl_rx rx[RP_NL_RX_SLOTS];
-	size_t total = 0, off = 0, pending = n;
+	size_t total = 0, off = 0, pending = n, slot = RP_NL_ACK_SLOT;
 	uint32_t first;
 	char *buf;
 	ssize_t r;
 	int err = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		total += NLMSG_ALIGN(nlmsg_hdr(ops[i].msg)->nlmsg_len);
+		if (ops[i].cb) /* a request answered with data */
+			slot = RP_NL_RX_SLOT;
+	}
 	buf = calloc(1, total);
 	if (!buf) {
 		snprintf(fail, faillen, "netlink batch: out of memory");
@@ -245,7 +248,8 @@ static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail
 	}
 	while (pending) {
 		/* every op answers with at least one datagram: ask for no more than are owed */
-		int got = rp_nl__recv_batch(s, rx, pending < RP_NL_RX_SLOTS ? (unsigned int)pending : RP_NL_RX_SLOTS);
+		int got = rp_nl__recv_batch(s, rx, pending < RP_NL_RX_SLOTS ? (unsigned int)pending : RP_NL_RX_SLOTS,
+					    slot);
 
 		if (got < 0) {
 			err = got;

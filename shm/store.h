@@ -90,12 +90,20 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 void rp_store_close(struct rp_store *s);
 
 /*
- * One-shot processes (the CNI plugin): from now on rp_store_close() still gives up the reader
- * slot and the descriptor but leaves the mapping to exit, which tears it down for less than
- * munmap() does (page-table teardown and a TLB flush per call; 0.1-0.6 ms on a VM, PERFORMANCE.md
- * §5).  Process-wide; never for long-lived users, which would leak the address space.
+ * One-shot processes (the CNI plugin), process-wide, for handles opened from now on; never for
+ * long-lived users.  Two things change:
+ * - rp_store_close() still gives up the reader slot and the descriptor but leaves the mapping to
+ *   exit, which tears it down for less than munmap() does (page-table teardown and a TLB flush
+ *   per call; 0.1-0.6 ms on a VM, PERFORMANCE.md §5); a long-lived user would leak the address
+ *   space.
+ * - A writable handle maps each store page it is about to use with one
+ *   madvise(MADV_POPULATE_WRITE) before the first access, instead of taking a read fault there:
+ *   a read fault on a shared tmpfs mapping also maps every cached page of the 64 KiB around it
+ *   (fault-around), ~3 us per page on the test VM, and the store's header, bitmap and lease
+ *   windows are dense with cached pages a CNI call never reads (PERFORMANCE.md §5, session 5).
+ *   A long-lived user would pay a system call per page for nothing: its pages stay mapped.
  */
-void rp_store_set_leave_mapped(bool on);
+void rp_store_set_oneshot(bool on);
 
 /* Resolve the store path: @explicit_path if not NULL/empty, else env RAILPOOL_STATE, else the
  * default. Returns a pointer to static or caller storage; never NULL. */

@@ -237,6 +237,9 @@ struct rp_key_ctx {
 	uint32_t home;
 };
 
+#define RP_STORE_PF_PAGES 32 /* an 8-rail ADD maps ~15 store pages */
+#define RP_STORE_PF_RECS 8   /* owner records from a container's home slot: one pod's rails */
+
 struct rp_store {
 	char *base;
 	size_t size;
@@ -267,6 +270,11 @@ struct rp_store {
 	struct rp_liveness live[8];
 	uint32_t live_next;
 	struct rp_key_ctx kc; /* the last key prepared by this handle */
+	/* one-shot handles (rp_store_set_oneshot): the pages rp_store_prefault() mapped, as offsets
+	 * into the mapping, so a page is asked for once (a repeat would be a wasted system call) */
+	int prefault;
+	uint32_t npf;
+	uint64_t pf[RP_STORE_PF_PAGES];
 	char path[];
 };
 
@@ -279,6 +287,15 @@ struct rp_store {
 static inline uint32_t rp_store_home(const struct rp_store *s, uint64_t key, uint64_t cid_hash)
 {
 	return (uint32_t)((s->home_cid ? cid_hash : key) % s->nslots);
+}
+
+/* A one-shot handle maps the pages of [@p, @p + @len) (inside the mapping) before its first
+ * access to them; every other handle returns at once.  See rp_store_set_oneshot(). */
+void rp_store_prefault_slow(struct rp_store *s, const void *p, size_t len);
+static inline void rp_store_prefault(struct rp_store *s, const void *p, size_t len)
+{
+	if (__builtin_expect(s->prefault, 0))
+		rp_store_prefault_slow(s, p, len);
 }
 
 /* store_lease.c: the container-ID hash rp_store_home() takes. */

@@ -87,6 +87,10 @@ static __attribute__((noinline)) int key_prep_miss(struct rp_store *s, const str
 		kc->cid_hash = s->home_cid ? cid_hash(k->container_id, a) : 0;
 	kc->key = key_hash_words(kc);
 	kc->home = rp_store_home(s, kc->key, kc->cid_hash);
+	/* a pod's rails probe and claim records from the container's home slot on */
+	rp_store_prefault(s, &s->owners[kc->home],
+			  (size_t)(s->nslots - kc->home < RP_STORE_PF_RECS ? s->nslots - kc->home :
+				   RP_STORE_PF_RECS) * sizeof(struct rp_owner_rec));
 	return 0;
 }
 
@@ -577,6 +581,8 @@ retry:
 
 			if (want->family != p->family || !seg_of(s, p, rp_ip_to_u128(want), &id, &ext))
 				continue;
+			rp_store_prefault(s, &s->leases[id], sizeof(s->leases[0]));
+			rp_store_prefault(s, rp_bitmap_word(s->bitmap, id), 8);
 			rp_store_pend(s, PEND_LEASE(id));
 			if (rp_bitmap_claim_bit(s->bitmap, id) < 0) {
 				inuse = 1;
@@ -595,8 +601,14 @@ retry:
 		for (uint32_t j = 0; j < p->nsegs && pool == UINT32_MAX; j++) {
 			const struct rp_cfg_seg *g = &s->segs[p->seg_first + j];
 			_Atomic uint64_t *hint = &s->hints[g->extent].next;
-			uint64_t start = atomic_load_explicit(hint, memory_order_relaxed);
+			uint64_t start;
 
+			rp_store_prefault(s, hint, sizeof(*hint));
+			start = atomic_load_explicit(hint, memory_order_relaxed);
+			if (start >= g->from && start < g->to) {
+				rp_store_prefault(s, &s->leases[start], sizeof(s->leases[0]));
+				rp_store_prefault(s, rp_bitmap_word(s->bitmap, start), 8);
+			}
 			rp_store_pend(s, PEND_EXT | g->extent);
 			for (;;) {
 				/* A5: the bitmap claim (seq_cst RMW) reads from R5's fetch_or. */
@@ -848,8 +860,11 @@ int rp_store_release(struct rp_store *s, const struct rp_owner_key *k, struct rp
 		for (uint32_t i = 0; i < META_N(meta) && i < RP_OWNER_MAX_LEASES; i++) {
 			uint64_t id = atomic_load_explicit(&r->leases[i], memory_order_relaxed);
 
-			if (id < s->h.max_leases)
-				lease_put(s, id, L_MAKE(L_COMMITTED, L_COMMIT_PAYLOAD(found, tag)));
+			if (id >= s->h.max_leases)
+				continue;
+			rp_store_prefault(s, &s->leases[id], sizeof(s->leases[0]));
+			rp_store_prefault(s, rp_bitmap_word(s->bitmap, id), 8);
+			lease_put(s, id, L_MAKE(L_COMMITTED, L_COMMIT_PAYLOAD(found, tag)));
 		}
 		owner_drop(r, tag);
 		ret = 1;

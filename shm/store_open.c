@@ -18,6 +18,8 @@
 
 #define CTL_SEED 0x7270637463746c31ull
 
+static bool oneshot; /* rp_store_set_oneshot() */
+
 uint32_t rp_store_ctl_hash(uint64_t gen)
 {
 	return (uint32_t)XXH64(&gen, sizeof(gen), CTL_SEED);
@@ -151,10 +153,12 @@ int rp_store_cfg_check(struct rp_store *s, const struct rp_cfg_hdr *c, uint64_t 
 {
 	uint64_t cap = s->h.config_bytes;
 
+	rp_store_prefault(s, c, sizeof(*c));
 	if (c->gen != gen)
 		return *why = "config area generation does not match the control word", -EBADMSG;
 	if (c->size < sizeof(*c) || c->size > cap)
 		return *why = "config area size out of bounds", -EBADMSG;
+	rp_store_prefault(s, c, c->size);
 	if (checksum && rp_store_cfg_checksum(c) != c->checksum)
 		return *why = "config area checksum mismatch", -EBADMSG;
 	if (c->npools > RP_STORE_MAX_POOLS || c->nextents > s->h.max_extents ||
@@ -312,6 +316,12 @@ static int validate(struct rp_store *s, const struct stat *st, struct rp_err *e)
 	s->owners = (struct rp_owner_rec *)(s->base + s->h.owners_off);
 	s->nslots = 2 * s->h.max_owners;
 	s->home_cid = s->h.vmaj >= 3;
+	/* what every call touches next: the control word, the reader slots a claim and the pending
+	 * scan look at (claimed lowest first), the bitmap header */
+	rp_store_prefault(s, s->ctl, sizeof(*s->ctl));
+	rp_store_prefault(s, s->readers, (s->h.max_readers < RP_STORE_PENDING_SCAN ? s->h.max_readers :
+					  RP_STORE_PENDING_SCAN) * sizeof(*s->readers));
+	rp_store_prefault(s, s->bitmap, 128);
 	if (rp_bitmap_check(s->bitmap, s->h.bitmap_bytes) < 0 ||
 	    rp_bitmap_nbits(s->bitmap) != s->h.max_leases)
 		return rp_err_set(e, -EBADMSG, "store %s: lease bitmap header invalid", path);
@@ -424,20 +434,24 @@ int rp_store_open(const char *path, unsigned flags, const struct rp_store_params
 		ret = rp_err_set(e, -errno, "store %s: mmap: %s", path, strerror(errno));
 		goto err_free;
 	}
+	s->prefault = oneshot && !s->rdonly;
+	rp_store_prefault(s, s->base, RP_STORE_HDR_BYTES);
 	if ((ret = validate(s, &st, e)) < 0)
 		goto err_unmap;
 	/* Only stores whose writers all issue membarrier() (version 2) allow asymmetric sections. */
 	s->asym = !s->rdonly && s->h.vmaj >= 2 && rp_store_membarrier_register() == 0;
 	if (!s->rdonly && (ret = reader_claim(s, e)) < 0)
 		goto err_unmap;
-	s->sweep_lease = (uint64_t)getpid() * 7919u;
-	s->sweep_owner = (uint64_t)getpid() * 104729u;
+	uint32_t pid = (uint32_t)getpid();
+
+	s->sweep_lease = (uint64_t)pid * 7919u;
+	s->sweep_owner = (uint64_t)pid * 104729u;
 	/* Bounded sweeps run every RP_SWEEP_EVERY-th begin or reserve and visit an owner record
 	 * every 256th sweep, counted from a per-process phase: a long-lived user sweeps at the same
 	 * rate, and a CNI process (a few calls) no longer always pays the first visit — cold pages of
 	 * a fresh mapping. */
-	s->sweep_tick = (uint32_t)getpid() * 2654435761u >> 26; /* 0..63 */
-	s->sweep_owner_calls = ((uint32_t)getpid() * 2246822519u) >> 24;
+	s->sweep_tick = pid * 2654435761u >> 26; /* 0..63 */
+	s->sweep_owner_calls = (pid * 2246822519u) >> 24;
 	/* Verify the active config area completely, pinned so no apply can rewrite it meanwhile. */
 	struct rp_store_view v;
 
@@ -477,11 +491,37 @@ err_close:
 	return ret;
 }
 
-static bool leave_mapped;
-
-void rp_store_set_leave_mapped(bool on)
+void rp_store_set_oneshot(bool on)
 {
-	leave_mapped = on;
+	oneshot = on;
+}
+
+void rp_store_prefault_slow(struct rp_store *s, const void *p, size_t len)
+{
+	uintptr_t at = (uintptr_t)p, base = (uintptr_t)s->base;
+	uint64_t lo, hi, first = UINT64_MAX, end = 0;
+
+	if (at < base || at - base >= s->size) /* NULL from rp_bitmap_word(), say */
+		return;
+	lo = (at - base) & ~(uint64_t)(RP_STORE_PAGE - 1);
+	hi = at - base + len < s->size ? at - base + len : s->size;
+	/* the pages not asked for yet: one call over the span from the first to the last of them */
+	for (uint64_t pg = lo; pg < hi; pg += RP_STORE_PAGE) {
+		uint32_t i = 0;
+
+		while (i < s->npf && s->pf[i] != pg)
+			i++;
+		if (i < s->npf)
+			continue;
+		if (s->npf < RP_STORE_PF_PAGES)
+			s->pf[s->npf++] = pg;
+		if (first == UINT64_MAX)
+			first = pg;
+		end = pg + RP_STORE_PAGE;
+	}
+	/* Only a hint: a kernel before 5.14 answers EINVAL, and the access faults as before. */
+	if (end)
+		(void)madvise(s->base + first, end - first, MADV_POPULATE_WRITE);
 }
 
 void rp_store_close(struct rp_store *s)
@@ -494,7 +534,7 @@ void rp_store_close(struct rp_store *s)
 		atomic_store_explicit(&s->readers[s->reader_slot].epoch, 0, memory_order_release);
 		atomic_store_explicit(&s->readers[s->reader_slot].owner, 0, memory_order_release);
 	}
-	if (!leave_mapped)
+	if (!oneshot)
 		munmap(s->base, s->size);
 	close(s->fd);
 	free(s);
