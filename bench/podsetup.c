@@ -8,7 +8,7 @@
  *
  *   build-rel/bin/bench_podsetup [-p PODS] [-r RAILS] [-c 1,2,8] [-m burst,churn] [-o table|json]
  *                                [--no-ref] [--railpool PATH] [--railpoolctl PATH] [--cni-dir DIR]
- *                                [--data DIR]
+ *                                [--data DIR] [--alt PATH]
  *
  * Modes (default churn; -m burst,churn for both): burst = ADD every pod, then DEL every pod;
  * churn = ADD P/2 pods, then one ADD of a new pod for every DEL of the oldest (about P/2 attached
@@ -33,6 +33,10 @@
  * reference: 1 per call), no address was held by two pods at once, no lease left (railpoolctl
  * get leases -o json; host-local: no lease file left in its dataDir), no link left in the node
  * or in any pod.  Exit 1 when a check fails.
+ * --alt PATH: an A/B of two railpool builds within one run (both must read the same store
+ * format): odd pods use PATH, even pods --railpool, so both see the same machine minute by
+ * minute (on a shared VM the load moves the p50 by ±15 % within minutes, more than most changes
+ * are worth); an extra line gives each half's ADD and DEL p50 (wall and CPU) and their ratio.
  * Root only.  Everything it creates carries the prefix "rpb<pid>" and is removed on exit.
  */
 #include <arpa/inet.h>
@@ -76,7 +80,7 @@ static const char *const mode_name[] = {"burst", "churn"};
 static int npods = 1000, nrails = 8, json_out, no_ref;
 static int concs[8] = {2}, nconcs = 1;
 static int modes[2] = {MODE_CHURN}, nmodes = 1;
-static char rp_path[PATH_MAX], ctl_path[PATH_MAX], cni_dir[PATH_MAX] = "/usr/lib/cni", data_dir[PATH_MAX];
+static char rp_path[PATH_MAX], alt_path[PATH_MAX], ctl_path[PATH_MAX], cni_dir[PATH_MAX] = "/usr/lib/cni", data_dir[PATH_MAX];
 
 static char prefix[RP_SIM_PREFIX_MAX + 1];
 static char dir[256];            /* temp dir on tmpfs: store, configs, host-local data */
@@ -237,6 +241,7 @@ struct run {
 	struct pod *pods;
 	int32_t *owner;      /* 65536: which pod (+1) holds 172.16.x.y now; under mu */
 	uint64_t *add_ns, *del_ns, *add_cpu, *del_cpu; /* wall and CPU time per pod op */
+	uint64_t *pod_t[4]; /* --alt: the same per pod (ADD wall, ADD CPU, DEL wall, DEL CPU) */
 	atomic_int nadd, ndel;
 	atomic_int failures, dups, bad_results;
 	atomic_long rss_kb;
@@ -328,7 +333,7 @@ static int pod_op(struct run *r, int pod, int del, char *out, size_t outlen, uin
 		snprintf(e_if, sizeof(e_if), "CNI_IFNAME=net1");
 		snprintf(e_path, sizeof(e_path), "CNI_PATH=%s", cni_dir);
 		snprintf(e_state, sizeof(e_state), "RAILPOOL_STATE=%s", store_path);
-		st = run_cni(rp_path, envp, rp_conf, out, outlen, &rss, cpu_ns);
+		st = run_cni(alt_path[0] && (pod & 1) ? alt_path : rp_path, envp, rp_conf, out, outlen, &rss, cpu_ns);
 		if (st != 0)
 			note_failure(r, del ? "railpool DEL" : "railpool ADD", pod, st, out);
 		else if (!del)
@@ -382,6 +387,10 @@ static void *worker(void *arg)
 		t0 = now_ns();
 		int st = pod_op(r, o->pod, o->del, out, sizeof(out), &cpu);
 		uint64_t dt = now_ns() - t0;
+		if (r->pod_t[0]) {
+			r->pod_t[o->del ? 2 : 0][o->pod] = dt;
+			r->pod_t[o->del ? 3 : 1][o->pod] = cpu;
+		}
 		if (o->del) {
 			int k = atomic_fetch_add(&r->ndel, 1);
 			r->del_ns[k] = dt;
@@ -661,6 +670,7 @@ static struct pct percentiles(uint64_t *v, int n)
 struct result {
 	int plugin, mode, conc;
 	struct pct add, del, add_cpu, del_cpu;
+	struct pct alt[2][4]; /* --alt: [even pods (--railpool), odd pods (--alt)][ADD, ADD CPU, DEL, DEL CPU] */
 	double wall_s, add_wall_s, del_wall_s, pods_per_s;
 	long store_peak, store_end, rss_kb;
 	int failures, dups, bad_results, leases_left, node_links_left, pod_links_left;
@@ -687,6 +697,9 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 	r.del_cpu = calloc((size_t)npods, sizeof(*r.del_cpu));
 	if (!r.ops || !r.pods || !r.owner || !r.add_ns || !r.del_ns || !r.add_cpu || !r.del_cpu)
 		goto out;
+	for (int k = 0; k < 4 && alt_path[0] && plugin == PLUG_RAILPOOL; k++)
+		if (!(r.pod_t[k] = calloc((size_t)npods, sizeof(uint64_t))))
+			goto out;
 	if ((ret = make_pods()) || (plugin == PLUG_RAILPOOL && r.seq > 0 && (ret = apply_store(r.seq))))
 		goto out;
 	if (mode == MODE_BURST) {
@@ -744,6 +757,20 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 	res->del = percentiles(r.del_ns, atomic_load(&r.ndel));
 	res->add_cpu = percentiles(r.add_cpu, atomic_load(&r.nadd));
 	res->del_cpu = percentiles(r.del_cpu, atomic_load(&r.ndel));
+	for (int k = 0; k < 4 && r.pod_t[0]; k++) {
+		uint64_t *v = malloc((size_t)npods * sizeof(*v));
+		int n0 = 0, n1 = 0;
+
+		if (!v)
+			break;
+		for (int i = 0; i < npods; i += 2)
+			v[n0++] = r.pod_t[k][i];
+		for (int i = 1; i < npods; i += 2)
+			v[n0 + n1++] = r.pod_t[k][i];
+		res->alt[0][k] = percentiles(v, n0);
+		res->alt[1][k] = percentiles(v + n0, n1);
+		free(v);
+	}
 	res->wall_s = r.wall_s;
 	res->add_wall_s = r.add_wall_s;
 	res->del_wall_s = r.del_wall_s;
@@ -773,6 +800,8 @@ out:
 	free(r.del_ns);
 	free(r.add_cpu);
 	free(r.del_cpu);
+	for (int k = 0; k < 4; k++)
+		free(r.pod_t[k]);
 	pthread_cond_destroy(&r.cv);
 	pthread_mutex_destroy(&r.mu);
 	return ret;
@@ -1270,6 +1299,14 @@ static void print_table(const struct result *res, int nres, const char *load, co
 			       ratio(b->del.p99, a->del.p99), ratio(a->pods_per_s, b->pods_per_s),
 			       ratio(b->add_cpu.p50, a->add_cpu.p50), ratio(b->del_cpu.p50, a->del_cpu.p50), b->ok ? "ok" : "FAILED");
 		printf("\n");
+		if (alt_path[0] && a->alt[0][0].n)
+			printf("alt: %s (even pods) vs %s (odd pods), C=%d: ADD p50 %.2f / %.2f ms (x%.3f), CPU %.2f / %.2f ms "
+			       "(x%.3f); DEL p50 %.2f / %.2f ms (x%.3f), CPU %.2f / %.2f ms (x%.3f)\n",
+			       rp_path, alt_path, a->conc, a->alt[0][0].p50, a->alt[1][0].p50,
+			       ratio(a->alt[1][0].p50, a->alt[0][0].p50), a->alt[0][1].p50, a->alt[1][1].p50,
+			       ratio(a->alt[1][1].p50, a->alt[0][1].p50), a->alt[0][2].p50, a->alt[1][2].p50,
+			       ratio(a->alt[1][2].p50, a->alt[0][2].p50), a->alt[0][3].p50, a->alt[1][3].p50,
+			       ratio(a->alt[1][3].p50, a->alt[0][3].p50));
 	}
 }
 
@@ -1294,10 +1331,11 @@ static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 		"usage: %s [-p PODS] [-r RAILS] [-c 1,2,8] [-m burst,churn] [-o table|json] [--no-ref]\n"
-		"          [--railpool PATH] [--railpoolctl PATH] [--cni-dir DIR] [--data DIR]\n"
+		"          [--railpool PATH] [--railpoolctl PATH] [--cni-dir DIR] [--data DIR] [--alt PATH]\n"
 		"  -p PODS   pods per run (default 1000)        -r RAILS  rails per pod, 1..8 (default 8)\n"
 		"  -c LIST   concurrent runtimes (default 2)    -m LIST   modes: burst, churn (default churn)\n"
-		"  --no-ref  skip the macvlan+host-local reference\n",
+		"  --no-ref  skip the macvlan+host-local reference\n"
+		"  --alt PATH  odd pods run this railpool build instead (an A/B within one run)\n",
 		argv0);
 }
 
@@ -1351,6 +1389,8 @@ int main(int argc, char **argv)
 			json_out = !strcmp(v, "json");
 		} else if (!strcmp(a, "--railpool"))
 			snprintf(rp_path, sizeof(rp_path), "%s", v);
+		else if (!strcmp(a, "--alt"))
+			snprintf(alt_path, sizeof(alt_path), "%s", v);
 		else if (!strcmp(a, "--railpoolctl"))
 			snprintf(ctl_path, sizeof(ctl_path), "%s", v);
 		else if (!strcmp(a, "--cni-dir"))
@@ -1367,6 +1407,10 @@ int main(int argc, char **argv)
 	if (geteuid() != 0) {
 		printf("SKIP: needs root (network namespaces, macvlan, root-owned store)\n");
 		return 77;
+	}
+	if (alt_path[0] && access(alt_path, X_OK)) {
+		fprintf(stderr, "--alt %s: not an executable\n", alt_path);
+		return 2;
 	}
 	if (access(rp_path, X_OK) || access(ctl_path, X_OK)) {
 		fprintf(stderr, "build railpool and railpoolctl first (%s, %s)\n", rp_path, ctl_path);
