@@ -605,10 +605,12 @@ retry:
 
 			rp_store_prefault(s, hint, sizeof(*hint));
 			start = atomic_load_explicit(hint, memory_order_relaxed);
-			if (start >= g->from && start < g->to) {
-				rp_store_prefault(s, &s->leases[start], sizeof(s->leases[0]));
-				rp_store_prefault(s, rp_bitmap_word(s->bitmap, start), 8);
-			}
+			/* where the search starts (rp_bitmap_claim() starts a hint outside the
+			 * segment at its front) */
+			uint64_t first = start >= g->from && start < g->to ? start : g->from;
+
+			rp_store_prefault(s, &s->leases[first], sizeof(s->leases[0]));
+			rp_store_prefault(s, rp_bitmap_word(s->bitmap, first), 8);
 			rp_store_pend(s, PEND_EXT | g->extent);
 			for (;;) {
 				/* A5: the bitmap claim (seq_cst RMW) reads from R5's fetch_or. */
