@@ -238,7 +238,6 @@ struct rp_key_ctx {
 };
 
 #define RP_STORE_PF_PAGES 32 /* an 8-rail ADD maps ~15 store pages */
-#define RP_STORE_PF_RECS 8   /* owner records from a container's home slot: one pod's rails */
 
 struct rp_store {
 	char *base;

@@ -87,10 +87,6 @@ static __attribute__((noinline)) int key_prep_miss(struct rp_store *s, const str
 		kc->cid_hash = s->home_cid ? cid_hash(k->container_id, a) : 0;
 	kc->key = key_hash_words(kc);
 	kc->home = rp_store_home(s, kc->key, kc->cid_hash);
-	/* a pod's rails probe and claim records from the container's home slot on */
-	rp_store_prefault(s, &s->owners[kc->home],
-			  (size_t)(s->nslots - kc->home < RP_STORE_PF_RECS ? s->nslots - kc->home :
-				   RP_STORE_PF_RECS) * sizeof(struct rp_owner_rec));
 	return 0;
 }
 
@@ -295,6 +291,22 @@ static uint64_t probe_max(struct rp_store *s, uint32_t home)
 	return m >= s->nslots ? s->nslots - 1 : m;
 }
 
+/* One-shot handles: map the records a scan from @kc's home reads ([home, home + home_maxd]) and
+ * @ahead more, the slot a begin is likely to claim (records never written are holes of the
+ * file: only a caller about to write one asks for it).  Not across the table's end. */
+static void prefault_probe(struct rp_store *s, const struct rp_key_ctx *kc, uint32_t ahead)
+{
+	uint64_t n;
+
+	if (!s->prefault)
+		return;
+	rp_store_prefault(s, &s->owners[kc->home], sizeof(struct rp_owner_rec));
+	n = probe_max(s, kc->home) + 1 + ahead;
+	if (n > s->nslots - kc->home)
+		n = s->nslots - kc->home;
+	rp_store_prefault(s, &s->owners[kc->home], (size_t)n * sizeof(struct rp_owner_rec));
+}
+
 static int rec_matches(const struct rp_owner_rec *r, const struct rp_key_ctx *kc)
 {
 	for (uint32_t i = 0; i < kc->cid_words; i++)
@@ -424,6 +436,7 @@ int rp_store_owner_begin(struct rp_store *s, const struct rp_owner_key *k, const
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return rp_err_set(e, ret, "store %s: cannot read the configuration", s->path);
 	h = kc->home;
+	prefault_probe(s, kc, 1);
 	/* amortised: a few records every 64th call keeps the fast path free of extra misses */
 	if ((s->sweep_tick++ & (RP_SWEEP_EVERY - 1)) == 0)
 		rp_store_sweep_some(s, 8, NULL);
@@ -800,6 +813,7 @@ static int lookup(struct rp_store *s, const struct rp_owner_key *k, struct rp_ow
 		return ret;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
+	prefault_probe(s, kc, 0);
 	switch (scan_key(s, kc, UINT32_MAX, 0, &found, info, want_dead)) {
 	case SCAN_LIVE:
 	case SCAN_DEAD:
@@ -838,6 +852,7 @@ int rp_store_release(struct rp_store *s, const struct rp_owner_key *k, struct rp
 		return ret;
 	if ((ret = rp_store_view_pin(s, &pinned)) < 0)
 		return ret;
+	prefault_probe(s, kc, 0);
 	for (int tries = 0;; tries++) {
 		enum scan_result sr = scan_key(s, kc, UINT32_MAX, 0, &found, info, 0);
 
