@@ -5,6 +5,7 @@
 # --no-ref` with that dir's bin/railpool and bin/railpoolctl (bench_podsetup itself comes from
 # $RP_BENCH, default build/bin/bench_podsetup) and prints one line: the load average, the exec
 # floor, ADD p50/p99 and ADD CPU p50.  Compare the medians over rounds: one round is noise here.
+# Finer, for two builds: `bench_podsetup --alt PATH` alternates them pod by pod within one run.
 set -euo pipefail
 [ $# -ge 4 ] || { sed -n '2,7p' "$0" >&2; exit 2; }
 rounds=$1 pods=$2
