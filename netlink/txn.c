@@ -247,9 +247,9 @@ static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail
 		goto out;
 	}
 	while (pending) {
-		/* every op answers with at least one datagram: ask for no more than are owed */
-		int got = rp_nl__recv_batch(s, rx, pending < RP_NL_RX_SLOTS ? (unsigned int)pending : RP_NL_RX_SLOTS,
-					    slot);
+		/* Every slot, whatever is owed: a GET's data comes on top of its ACK, and MSG_WAITFORONE
+		 * returns once the queue (all of this batch, queued by sendmsg) is empty. */
+		int got = rp_nl__recv_batch(s, rx, RP_NL_RX_SLOTS, slot);
 
 		if (got < 0) {
 			err = got;
