@@ -35,8 +35,9 @@
  * or in any pod.  Exit 1 when a check fails.
  * --alt PATH: an A/B of two railpool builds within one run (both must read the same store
  * format): odd pods use PATH, even pods --railpool, so both see the same machine minute by
- * minute (on a shared VM the load moves the p50 by ±15 % within minutes, more than most changes
- * are worth); an extra line gives each half's ADD and DEL p50 (wall and CPU) and their ratio.
+ * minute (on the shared test VM the same run's p50 moves by up to ±25 % within minutes, more
+ * than most changes are worth); an `alt:` line (table output) gives each half's ADD and DEL p50
+ * (wall and CPU) and their ratio, while the usual lines and checks cover both halves together.
  * Root only.  Everything it creates carries the prefix "rpb<pid>" and is removed on exit.
  */
 #include <arpa/inet.h>
