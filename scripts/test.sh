@@ -88,14 +88,18 @@ if command -v clang >/dev/null && command -v clang++ >/dev/null; then
 			work="$out/fuzz-$n"; rm -rf "$work"; mkdir -p "$work"
 			corpus=("$top/fuzz/corpus/$n")
 			[ -d "${corpus[0]}" ] || corpus=()
-			if (cd "$work" && ASAN_OPTIONS=detect_leaks=1 "$t" -max_total_time="$fuzz_secs" -rss_limit_mb=2048 \
-				-timeout=10 -print_final_stats=0 "$work" "${corpus[@]}" >"$work/log" 2>&1); then
+			(cd "$work" && ASAN_OPTIONS=detect_leaks=1 exec "$t" -max_total_time="$fuzz_secs" -rss_limit_mb=2048 \
+				-timeout=10 -print_final_stats=0 "$work" "${corpus[@]}") >"$work/log" 2>&1 &
+			pid=$!
+			if wait "$pid"; then
 				echo "  $n: ok ($(grep -oE '#[0-9]+' "$work/log" | tail -1 | tr -d '#') runs)"
 				passed=$((passed + 1))
 			else
 				echo "  $n: FAILED"; tail -40 "$work/log"
 				failed=$((failed + 1)); failures+=("fuzz $n")
 			fi
+			# a target that crashed or timed out inside an input leaves its per-process store files
+			rm -f "/dev/shm/rpfuzz$pid.shm" "/dev/shm/rpfuzzpreset$pid-"*.shm
 		done
 	else
 		failed=$((failed + 1)); failures+=("fuzz build failed")
