@@ -170,6 +170,9 @@ static void prefault(void)
 	if (p && (uintptr_t)p < brk_end && brk_end - (uintptr_t)p <= 2 * PREFAULT_HEAP)
 		populate((uintptr_t)p, brk_end);
 	free(p);
+	/* a call that outgrows the block (a larger config) grows the break in 128 KiB steps again,
+	 * not one brk() per malloc */
+	mallopt(M_TOP_PAD, 128 << 10);
 	/* the stack VMA reaches 128 KiB below the entry stack pointer (exec's stack_expand) */
 	populate(sp - PREFAULT_STACK, sp);
 }
