@@ -139,9 +139,9 @@ static void nl_stats_report(const struct rp_cni_env *env)
  * madvise(MADV_POPULATE_WRITE) maps pages for ~0.7 us each (PERFORMANCE.md), so the plugin takes
  * its heap (an 8-rail ADD peaks at ~300 KiB: the pod socket's 120 KiB receive ring, the host
  * socket's 7.5 KiB one, jansson) and the top of its stack in two calls: ~60 faults fewer per ADD.
- * No top pad: glibc would otherwise grow the break 128 KiB past the block, pages the populate
- * would map for nothing.  On bare metal both costs are small and about even.  Only hints: a
- * kernel before 5.14 answers EINVAL and the faults happen as before.
+ * Only the block itself is populated, not glibc's top pad past it (pages an ADD never uses).  On
+ * bare metal both costs are small and about even.  Only hints: a kernel before 5.14 answers
+ * EINVAL and the faults happen as before.
  */
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) /* they bring their own allocator */
 #define PREFAULT_HEAP (320u << 10)
@@ -163,16 +163,12 @@ static void prefault(void)
 	 * region serves every later malloc */
 	mallopt(M_MMAP_THRESHOLD, 2 * PREFAULT_HEAP);
 	mallopt(M_TRIM_THRESHOLD, 4 * PREFAULT_HEAP);
-	mallopt(M_TOP_PAD, 0);
 	p = malloc(PREFAULT_HEAP);
 	brk_end = (uintptr_t)sbrk(0);
 	/* only glibc's brk heap: another allocator's block is not below the break */
 	if (p && (uintptr_t)p < brk_end && brk_end - (uintptr_t)p <= 2 * PREFAULT_HEAP)
-		populate((uintptr_t)p, brk_end);
+		populate((uintptr_t)p, (uintptr_t)p + PREFAULT_HEAP);
 	free(p);
-	/* a call that outgrows the block (a larger config) grows the break in 128 KiB steps again,
-	 * not one brk() per malloc */
-	mallopt(M_TOP_PAD, 128 << 10);
 	/* the stack VMA reaches 128 KiB below the entry stack pointer (exec's stack_expand) */
 	populate(sp - PREFAULT_STACK, sp);
 }
