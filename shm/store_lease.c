@@ -307,6 +307,14 @@ static void prefault_probe(struct rp_store *s, const struct rp_key_ctx *kc, uint
 	rp_store_prefault(s, &s->owners[kc->home], (size_t)n * sizeof(struct rp_owner_rec));
 }
 
+/* One-shot handles: map lease @id's state word and its bitmap leaf word, the two a claim or a
+ * release of it writes. */
+static inline void prefault_lease(struct rp_store *s, uint64_t id)
+{
+	rp_store_prefault(s, &s->leases[id], sizeof(s->leases[0]));
+	rp_store_prefault(s, rp_bitmap_word(s->bitmap, id), 8);
+}
+
 static int rec_matches(const struct rp_owner_rec *r, const struct rp_key_ctx *kc)
 {
 	for (uint32_t i = 0; i < kc->cid_words; i++)
@@ -594,8 +602,7 @@ retry:
 
 			if (want->family != p->family || !seg_of(s, p, rp_ip_to_u128(want), &id, &ext))
 				continue;
-			rp_store_prefault(s, &s->leases[id], sizeof(s->leases[0]));
-			rp_store_prefault(s, rp_bitmap_word(s->bitmap, id), 8);
+			prefault_lease(s, id);
 			rp_store_pend(s, PEND_LEASE(id));
 			if (rp_bitmap_claim_bit(s->bitmap, id) < 0) {
 				inuse = 1;
@@ -620,10 +627,7 @@ retry:
 			start = atomic_load_explicit(hint, memory_order_relaxed);
 			/* where the search starts (rp_bitmap_claim() starts a hint outside the
 			 * segment at its front) */
-			uint64_t first = start >= g->from && start < g->to ? start : g->from;
-
-			rp_store_prefault(s, &s->leases[first], sizeof(s->leases[0]));
-			rp_store_prefault(s, rp_bitmap_word(s->bitmap, first), 8);
+			prefault_lease(s, start >= g->from && start < g->to ? start : g->from);
 			rp_store_pend(s, PEND_EXT | g->extent);
 			for (;;) {
 				/* A5: the bitmap claim (seq_cst RMW) reads from R5's fetch_or. */
@@ -879,8 +883,7 @@ int rp_store_release(struct rp_store *s, const struct rp_owner_key *k, struct rp
 
 			if (id >= s->h.max_leases)
 				continue;
-			rp_store_prefault(s, &s->leases[id], sizeof(s->leases[0]));
-			rp_store_prefault(s, rp_bitmap_word(s->bitmap, id), 8);
+			prefault_lease(s, id);
 			lease_put(s, id, L_MAKE(L_COMMITTED, L_COMMIT_PAYLOAD(found, tag)));
 		}
 		owner_drop(r, tag);
