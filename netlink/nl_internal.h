@@ -61,9 +61,9 @@ struct rp_nl_rx {
 	int len;                  /* bytes; negative: cut at -len (the reply was longer) */
 };
 
-/* Blocks for the first reply, then takes what is queued (up to @max <= RP_NL_RX_SLOTS); fills
- * @out and returns how many, or -errno.  The data lives in @s->rx until the next receive. */
-int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max, size_t slot);
+/* Blocks for the first reply, then takes what is queued (up to RP_NL_RX_SLOTS); fills @out
+ * (RP_NL_RX_SLOTS entries) and returns how many, or -errno.  The data lives in @s->rx until the next receive. */
+int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, size_t slot);
 /* One datagram into @s->rx (@flags: 0 or MSG_DONTWAIT); bytes or -errno (see above for
  * -EMSGSIZE). */
 ssize_t rp_nl__recv(struct rp_nl_sock *s, int flags, size_t *trunc_len);

@@ -81,7 +81,7 @@ static int rx_reserve(struct rp_nl_sock *s, size_t need)
 	return 0;
 }
 
-int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int max, size_t slot)
+int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, size_t slot)
 {
 	struct mmsghdr mm[RP_NL_RX_SLOTS];
 	struct iovec iov[RP_NL_RX_SLOTS];
@@ -89,13 +89,9 @@ int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int m
 	unsigned int got = 0;
 	int n;
 
-	if (max > RP_NL_RX_SLOTS)
-		max = RP_NL_RX_SLOTS;
-	if (!max)
-		return 0;
 	if (rx_reserve(s, (size_t)RP_NL_RX_SLOTS * slot))
 		return -ENOMEM;
-	for (unsigned int i = 0; i < max; i++) {
+	for (unsigned int i = 0; i < RP_NL_RX_SLOTS; i++) {
 		iov[i].iov_base = (char *)s->rx + (size_t)i * slot;
 		iov[i].iov_len = slot;
 		memset(&mm[i], 0, sizeof(mm[i]));
@@ -108,7 +104,7 @@ int rp_nl__recv_batch(struct rp_nl_sock *s, struct rp_nl_rx *out, unsigned int m
 		atomic_fetch_add_explicit(&recv_count, 1, memory_order_relaxed);
 		s->nrecv++;
 		/* MSG_WAITFORONE: block for the first datagram only, then take what is queued. */
-		n = recvmmsg(s->fd, mm, max, MSG_WAITFORONE, NULL);
+		n = recvmmsg(s->fd, mm, RP_NL_RX_SLOTS, MSG_WAITFORONE, NULL);
 	} while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;

@@ -247,9 +247,10 @@ static int batch_xfer(struct rp_nl_sock *s, struct op *ops, size_t n, char *fail
 		goto out;
 	}
 	while (pending) {
-		/* Every slot, whatever is owed: a GET's data comes on top of its ACK, and MSG_WAITFORONE
-		 * returns once the queue (all of this batch, queued by sendmsg) is empty. */
-		int got = rp_nl__recv_batch(s, rx, RP_NL_RX_SLOTS, slot);
+		/* Every slot, not only as many as ops are unanswered: a GET's data comes on top of its
+		 * ACK, and MSG_WAITFORONE returns once the queue (this batch, queued by sendmsg) is
+		 * empty. */
+		int got = rp_nl__recv_batch(s, rx, slot);
 
 		if (got < 0) {
 			err = got;
