@@ -241,8 +241,7 @@ struct run {
 	pthread_cond_t cv;
 	struct pod *pods;
 	int32_t *owner;      /* 65536: which pod (+1) holds 172.16.x.y now; under mu */
-	uint64_t *add_ns, *del_ns, *add_cpu, *del_cpu; /* wall and CPU time per pod op */
-	uint64_t *pod_t[4]; /* --alt: the same per pod (ADD wall, ADD CPU, DEL wall, DEL CPU) */
+	uint64_t *add_ns, *del_ns, *add_cpu, *del_cpu; /* wall and CPU time, by pod (0: not run) */
 	atomic_int nadd, ndel;
 	atomic_int failures, dups, bad_results;
 	atomic_long rss_kb;
@@ -388,19 +387,15 @@ static void *worker(void *arg)
 		t0 = now_ns();
 		int st = pod_op(r, o->pod, o->del, out, sizeof(out), &cpu);
 		uint64_t dt = now_ns() - t0;
-		if (r->pod_t[0]) {
-			r->pod_t[o->del ? 2 : 0][o->pod] = dt;
-			r->pod_t[o->del ? 3 : 1][o->pod] = cpu;
-		}
 		if (o->del) {
-			int k = atomic_fetch_add(&r->ndel, 1);
-			r->del_ns[k] = dt;
-			r->del_cpu[k] = cpu;
+			atomic_fetch_add(&r->ndel, 1);
+			r->del_ns[o->pod] = dt;
+			r->del_cpu[o->pod] = cpu;
 			drop_addrs(r, o->pod);
 		} else {
-			int k = atomic_fetch_add(&r->nadd, 1);
-			r->add_ns[k] = dt;
-			r->add_cpu[k] = cpu;
+			atomic_fetch_add(&r->nadd, 1);
+			r->add_ns[o->pod] = dt;
+			r->add_cpu[o->pod] = cpu;
 			pthread_mutex_lock(&r->mu);
 			atomic_store(&r->pods[o->pod].state, st == 0 ? POD_ADDED : POD_FAILED);
 			pthread_cond_broadcast(&r->cv);
@@ -668,6 +663,24 @@ static struct pct percentiles(uint64_t *v, int n)
 	return p;
 }
 
+/* Percentiles of @v (by pod) over the pods whose @ran entry (a wall time, never 0) is set: all of
+ * them (@parity -1), or the even or odd ones (--alt's two builds). */
+static struct pct pct_pods(const uint64_t *v, const uint64_t *ran, int parity)
+{
+	uint64_t *w = malloc((size_t)npods * sizeof(*w));
+	struct pct p = {0};
+	int n = 0;
+
+	if (!w)
+		return p;
+	for (int i = 0; i < npods; i++)
+		if (ran[i] && (parity < 0 || i % 2 == parity))
+			w[n++] = v[i];
+	p = percentiles(w, n);
+	free(w);
+	return p;
+}
+
 struct result {
 	int plugin, mode, conc;
 	struct pct add, del, add_cpu, del_cpu;
@@ -698,9 +711,6 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 	r.del_cpu = calloc((size_t)npods, sizeof(*r.del_cpu));
 	if (!r.ops || !r.pods || !r.owner || !r.add_ns || !r.del_ns || !r.add_cpu || !r.del_cpu)
 		goto out;
-	for (int k = 0; k < 4 && alt_path[0] && plugin == PLUG_RAILPOOL; k++)
-		if (!(r.pod_t[k] = calloc((size_t)npods, sizeof(uint64_t))))
-			goto out;
 	if ((ret = make_pods()) || (plugin == PLUG_RAILPOOL && r.seq > 0 && (ret = apply_store(r.seq))))
 		goto out;
 	if (mode == MODE_BURST) {
@@ -754,23 +764,15 @@ static int do_run(int plugin, int mode, int conc, struct result *res)
 	res->plugin = plugin;
 	res->mode = mode;
 	res->conc = conc;
-	res->add = percentiles(r.add_ns, atomic_load(&r.nadd));
-	res->del = percentiles(r.del_ns, atomic_load(&r.ndel));
-	res->add_cpu = percentiles(r.add_cpu, atomic_load(&r.nadd));
-	res->del_cpu = percentiles(r.del_cpu, atomic_load(&r.ndel));
-	for (int k = 0; k < 4 && r.pod_t[0]; k++) {
-		uint64_t *v = malloc((size_t)npods * sizeof(*v));
-		int n0 = 0, n1 = 0;
-
-		if (!v)
-			break;
-		for (int i = 0; i < npods; i += 2)
-			v[n0++] = r.pod_t[k][i];
-		for (int i = 1; i < npods; i += 2)
-			v[n0 + n1++] = r.pod_t[k][i];
-		res->alt[0][k] = percentiles(v, n0);
-		res->alt[1][k] = percentiles(v + n0, n1);
-		free(v);
+	res->add = pct_pods(r.add_ns, r.add_ns, -1);
+	res->del = pct_pods(r.del_ns, r.del_ns, -1);
+	res->add_cpu = pct_pods(r.add_cpu, r.add_ns, -1);
+	res->del_cpu = pct_pods(r.del_cpu, r.del_ns, -1);
+	for (int h = 0; h < 2 && alt_path[0] && plugin == PLUG_RAILPOOL; h++) {
+		res->alt[h][0] = pct_pods(r.add_ns, r.add_ns, h);
+		res->alt[h][1] = pct_pods(r.add_cpu, r.add_ns, h);
+		res->alt[h][2] = pct_pods(r.del_ns, r.del_ns, h);
+		res->alt[h][3] = pct_pods(r.del_cpu, r.del_ns, h);
 	}
 	res->wall_s = r.wall_s;
 	res->add_wall_s = r.add_wall_s;
@@ -801,8 +803,6 @@ out:
 	free(r.del_ns);
 	free(r.add_cpu);
 	free(r.del_cpu);
-	for (int k = 0; k < 4; k++)
-		free(r.pod_t[k]);
 	pthread_cond_destroy(&r.cv);
 	pthread_mutex_destroy(&r.mu);
 	return ret;
